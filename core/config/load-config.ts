@@ -1,0 +1,209 @@
+/**
+ * Load a YAML config (with `extends:`), apply overrides, validate it with valibot and
+ * resolve its paths: the one place a config becomes a DdimConfig.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
+import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
+import { ConfigSchema, type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
+
+/** Keys holding file paths: relative ones are resolved against the file (or cwd) that set them. */
+const PATH_KEYS = ['sampler.weights', 'sampler.input_dir', 'sampler.save_dir', 'sampler.noise'];
+
+export interface LoadConfigOptions {
+  /** Applied after the file, in order (CLI flags last, so they win). */
+  readonly overrides?: readonly Override[];
+  /** Directory that relative paths in overrides and defaults are taken from (default: cwd). */
+  readonly cwd?: string;
+  /** Receives non-fatal notes, e.g. an unknown top-level key. */
+  readonly onWarning?: (message: string) => void;
+}
+
+interface Layer {
+  readonly data: Record<string, unknown>;
+  /** Which file or flag set each dotted leaf path. */
+  readonly origins: Map<string, string>;
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+function isPluginPath(specifier: string): boolean {
+  return specifier.startsWith('.') || isAbsolute(specifier);
+}
+
+/** Make a file's own relative paths absolute, so they survive `extends` and merging. */
+function resolvePathsIn(data: Record<string, unknown>, baseDir: string): void {
+  for (const key of PATH_KEYS) {
+    const value = getPath(data, key);
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) setPath(data, key, resolve(baseDir, value));
+  }
+  if (Array.isArray(data.plugins)) {
+    data.plugins = data.plugins.map((p: unknown) => (typeof p === 'string' && isPluginPath(p) ? resolve(baseDir, p) : p));
+  }
+}
+
+function recordOrigins(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
+  if (isPlainObject(data)) {
+    for (const [key, value] of Object.entries(data)) recordOrigins(value, prefix ? `${prefix}.${key}` : key, origin, origins);
+  } else {
+    origins.set(prefix, origin);
+  }
+}
+
+/** Objects merge key by key; anything else (lists included) is replaced. */
+function deepMerge(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+  }
+  return out;
+}
+
+function readLayer(file: string, chain: readonly string[]): Layer {
+  const path = resolve(file);
+  const shown = displayPath(path);
+  if (chain.includes(path)) throw new ConfigError(`${shown}: extends forms a cycle: ${[...chain, path].map(displayPath).join(' -> ')}`);
+  if (!existsSync(path)) {
+    const from = chain.length ? ` (extended by ${displayPath(chain.at(-1)!)})` : '';
+    throw new ConfigError(`config file not found: ${shown}${from}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`${shown}: not valid YAML: ${reason}`);
+  }
+  if (data === null || data === undefined) data = {};
+  if (!isPlainObject(data)) throw new ConfigError(`${shown}: expected a mapping of keys at the top level, got ${Array.isArray(data) ? 'a list' : typeof data}`);
+  resolvePathsIn(data, dirname(path));
+
+  let base: Layer = { data: {}, origins: new Map() };
+  const parent = data.extends;
+  if (parent !== undefined) {
+    if (typeof parent !== 'string') throw new ConfigError(`${shown}: extends: expected a file path, got ${JSON.stringify(parent)}`);
+    base = readLayer(resolve(dirname(path), parent), [...chain, path]);
+  }
+  const { extends: _ignored, ...own } = data;
+  const origins = new Map(base.origins);
+  recordOrigins(own, '', shown, origins);
+  return { data: deepMerge(base.data, own), origins };
+}
+
+function describeReceived(received: string): string {
+  return received === 'undefined' ? 'nothing' : received;
+}
+
+/** Valid keys of the strict object at `path` inside a schema, for suggestions. */
+function keysAt(schema: unknown, path: readonly string[]): string[] {
+  let node: any = schema;
+  for (const key of path) {
+    while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
+    node = node?.entries?.[key];
+  }
+  while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
+  return node?.entries ? Object.keys(node.entries) : [];
+}
+
+function issueMessage(issue: v.BaseIssue<unknown>, keys: string[]): string {
+  const received = describeReceived(issue.received);
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const parentKeys = keysAt(ConfigSchema, keys.slice(0, -1));
+    const name = keys.at(-1) ?? '';
+    return `unknown key; valid keys: ${parentKeys.join(', ')}${didYouMean(name, parentKeys)}`;
+  }
+  if (issue.type === 'picklist') {
+    const options = (issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').map((s) => s.replace(/^"|"$/g, ''));
+    const got = typeof issue.input === 'string' ? didYouMean(issue.input, options) : '';
+    return `expected one of ${options.join('|')}, got ${received}${got}`;
+  }
+  if (issue.kind === 'validation') return `${issue.message}, got ${received}`;
+  return `expected ${issue.expected}, got ${received}`;
+}
+
+/**
+ * Validate a raw (already merged) config object.
+ * `origins` maps dotted paths to the file or flag that set them, for messages.
+ */
+export function validateConfig(raw: Record<string, unknown>, origins: Map<string, string>, source?: string): DdimConfig {
+  const result = v.safeParse(ConfigSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const keys = (issue.path ?? []).map((item) => String(item.key));
+    const dotted = keys.join('.');
+    let origin = origins.get(dotted);
+    for (let n = keys.length - 1; origin === undefined && n > 0; n--) {
+      // A missing or wrongly typed section: blame the flag or file that set anything inside it.
+      const prefix = keys.slice(0, n).join('.');
+      origin = origins.get(prefix) ?? [...origins].find(([k]) => k.startsWith(`${prefix}.`))?.[1];
+    }
+    origin ??= source ? displayPath(source) : 'config';
+    const where = origin.startsWith('--') ? origin : `${origin}: ${dotted || '(top level)'}`;
+    throw new ConfigError(`${where}: ${issueMessage(issue, keys)}`, { path: dotted });
+  }
+  const config = result.output as DdimConfig;
+  return source ? { ...config, source } : config;
+}
+
+/** Apply overrides to a raw config, recording where each value came from. */
+export function applyOverrides(layer: Layer, overrides: readonly Override[], cwd: string): Layer {
+  const data = structuredClone(layer.data);
+  const origins = new Map(layer.origins);
+  for (const override of overrides) {
+    let value = override.value;
+    if (PATH_KEYS.includes(override.path) && typeof value === 'string' && value !== '' && !isAbsolute(value)) value = resolve(cwd, value);
+    if (override.path === 'plugins' && Array.isArray(value)) {
+      value = value.map((p: unknown) => (typeof p === 'string' && isPluginPath(p) ? resolve(cwd, p) : p));
+    }
+    setPath(data, override.path, value);
+    recordOrigins(value, override.path, override.origin, origins);
+  }
+  return { data, origins };
+}
+
+function finishPaths(config: DdimConfig, cwd: string): DdimConfig {
+  const sampler = { ...config.sampler };
+  for (const key of ['weights', 'input_dir', 'save_dir', 'noise'] as const) {
+    const value = sampler[key];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) sampler[key] = resolve(cwd, value);
+  }
+  return { ...config, sampler };
+}
+
+/**
+ * Load and validate a config: file (and what it extends) < overrides, over defaults.
+ *
+ * @example
+ * const config = loadConfig('configs/ddpm_cifar10.yaml', {
+ *   overrides: [parseOverride('diffusion.params.skip_steps=50')],
+ * });
+ */
+export function loadConfig(file: string | undefined, options: LoadConfigOptions = {}): DdimConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const base: Layer = file ? readLayer(resolve(cwd, file), []) : { data: {}, origins: new Map() };
+  const layer = applyOverrides(base, options.overrides ?? [], cwd);
+  const source = file ? resolve(cwd, file) : undefined;
+  for (const key of Object.keys(layer.data)) {
+    if (!KNOWN_TOP_LEVEL_KEYS.includes(key)) {
+      options.onWarning?.(`${source ? displayPath(source) : 'config'}: ignoring unknown top-level key "${key}"${didYouMean(key, KNOWN_TOP_LEVEL_KEYS)}`);
+    }
+  }
+  return finishPaths(validateConfig(layer.data, layer.origins, source), cwd);
+}
+
+/** Build a config from an in-memory object (library use), validated the same way. */
+export function configFromObject(raw: Record<string, unknown>, options: LoadConfigOptions = {}): DdimConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const origins = new Map<string, string>();
+  recordOrigins(raw, '', 'config', origins);
+  const layer = applyOverrides({ data: structuredClone(raw), origins }, options.overrides ?? [], cwd);
+  return finishPaths(validateConfig(layer.data, layer.origins), cwd);
+}

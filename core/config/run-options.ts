@@ -1,0 +1,51 @@
+/**
+ * The sampling options users know from the reference's sample_ddim.py, and the config
+ * key each one sets. The CLI's flags and the server's request fields both go through
+ * this table, so they mean the same thing and are validated the same way.
+ */
+import type { Override } from './overrides.ts';
+
+export interface RunOption {
+  /** The reference's flag name (snake_case); kebab-case works too. */
+  readonly name: string;
+  readonly path: string;
+  readonly kind: 'value' | 'flag' | 'list';
+  readonly help: string;
+  readonly metavar?: string;
+}
+
+export const RUN_OPTIONS: readonly RunOption[] = [
+  { name: 'weights', path: 'sampler.weights', kind: 'value', metavar: 'MODEL.onnx', help: 'the ONNX model file' },
+  { name: 'n_samples', path: 'sampler.n_samples', kind: 'value', metavar: 'N', help: 'images (sample), pairs (interpolate) or inputs (reconstruction)' },
+  { name: 'save_dir', path: 'sampler.save_dir', kind: 'value', metavar: 'DIR', help: 'where PNGs, run.json and .npy files go' },
+  { name: 'seed', path: 'seed', kind: 'value', metavar: 'SEED', help: 'noise seed: sample i always gets the same noise' },
+  { name: 'ddim_eta', path: 'diffusion.params.eta', kind: 'value', metavar: 'ETA', help: 'eta in [0, 1]: 0 is deterministic DDIM, 1 is DDPM-like' },
+  { name: 'skip_type', path: 'diffusion.params.skip_type', kind: 'value', metavar: 'NAME', help: 'timestep schedule: uniform, quad, linspace, trailing or a plugin' },
+  { name: 'skip_steps', path: 'diffusion.params.skip_steps', kind: 'value', metavar: 'K', help: 'number of sampling steps (default: every timestep)' },
+  { name: 'micro_batch', path: 'sampler.micro_batch', kind: 'value', metavar: 'M', help: 'samples per model call (default 500, capped by n_samples)' },
+  { name: 'mode', path: 'sampler.mode', kind: 'value', metavar: 'MODE', help: 'sample, interpolate, reconstruction or a plugin' },
+  { name: 'n_interpolate', path: 'sampler.n_interpolate', kind: 'value', metavar: 'K', help: 'frames per interpolation row, both ends included (default 16)' },
+  { name: 'input_dir', path: 'sampler.input_dir', kind: 'value', metavar: 'DIR', help: 'images to reconstruct (PNG/JPEG/WebP, recursive, sorted)' },
+  { name: 'noise', path: 'sampler.noise', kind: 'value', metavar: 'FILE.npy', help: 'initial noises [N,C,H,W] instead of seeded ones' },
+  { name: 'save_npy', path: 'sampler.save_npy', kind: 'flag', help: 'also write samples.npy (and latents.npy)' },
+  { name: 'provider', path: 'sampler.providers', kind: 'list', metavar: 'cpu|cuda', help: 'execution provider (repeat for a fallback order)' },
+  { name: 'threads', path: 'sampler.intra_op_threads', kind: 'value', metavar: 'N', help: 'onnxruntime intra-op threads (0: one per core)' },
+  { name: 'plugin', path: 'plugins', kind: 'list', metavar: 'MODULE', help: 'load a plugin module (path or package); repeatable' },
+];
+
+const BY_NAME = new Map(RUN_OPTIONS.map((option) => [option.name, option]));
+
+/** The option called `name` (snake_case or kebab-case), if any. */
+export function findRunOption(name: string): RunOption | undefined {
+  return BY_NAME.get(name.replaceAll('-', '_'));
+}
+
+/** Overrides for option values given by name, e.g. from a request body. */
+export function runOptionOverrides(values: Record<string, unknown>, originPrefix = ''): Override[] {
+  const overrides: Override[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const option = findRunOption(name);
+    if (option && value !== undefined) overrides.push({ path: option.path, value, origin: `${originPrefix}${name}` });
+  }
+  return overrides;
+}

@@ -1,0 +1,94 @@
+/**
+ * The config DSL: the original code base's YAML layout, plus the toolkit's own keys
+ * under `sampler:`, `server:` and `plugins:`. Training-only sections are accepted as
+ * they are and ignored.
+ */
+import * as v from 'valibot';
+import { BETA_SCHEDULES } from '../math/betas.ts';
+import { OBJECTIVES } from '../math/ddim-step.ts';
+import { EXECUTION_PROVIDERS } from '../model/model.ts';
+
+const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
+const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
+
+export const DataSchema = v.looseObject({
+  img_size: integer(1),
+  img_channels: integer(1),
+});
+
+export const DiffusionParamsSchema = v.strictObject({
+  total_steps: v.optional(integer(1), 1000),
+  beta_schedule: v.optional(v.picklist(BETA_SCHEDULES), 'linear'),
+  beta_start: v.optional(positive, 0.0001),
+  beta_end: v.optional(positive, 0.02),
+  /** An explicit β list; overrides beta_schedule. */
+  betas: v.optional(v.array(v.pipe(v.number(), v.gtValue(0), v.ltValue(1, 'expected each beta in (0, 1)')))),
+  objective: v.optional(v.picklist(OBJECTIVES), 'pred_eps'),
+  /** DDPM's posterior variance choice: read by DDPM, not by DDIM (kept so original files load). */
+  var_type: v.optional(v.string()),
+  clip_denoised: v.optional(v.boolean(), true),
+  /** A schedule plugin's name (validated against the registry at run time). */
+  skip_type: v.optional(v.string(), 'uniform'),
+  /** Number of sampling steps; null: every timestep. */
+  skip_steps: v.optional(v.nullable(integer(1)), null),
+  eta: v.optional(v.pipe(v.number(), v.minValue(0, 'expected eta in [0, 1]'), v.maxValue(1, 'expected eta in [0, 1]')), 0),
+});
+
+export const SamplerSchema = v.strictObject({
+  /** The ONNX model file. */
+  weights: v.optional(v.nullable(v.string()), null),
+  providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
+  intra_op_threads: v.optional(integer(0), 0),
+  inter_op_threads: v.optional(integer(1), 1),
+  micro_batch: v.optional(integer(1), 500),
+  n_samples: v.optional(integer(1), 16),
+  /** A mode plugin's name (validated against the registry at run time). */
+  mode: v.optional(v.string(), 'sample'),
+  n_interpolate: v.optional(integer(2), 16),
+  input_dir: v.optional(v.nullable(v.string()), null),
+  save_dir: v.optional(v.string(), 'samples'),
+  save_npy: v.optional(v.boolean(), false),
+  /** A .npy file of initial noises x_T, used instead of the seeded ones. */
+  noise: v.optional(v.nullable(v.string()), null),
+  /** Options of plugins, keyed by plugin name. */
+  options: v.optional(v.record(v.string(), v.unknown()), {}),
+});
+
+export const ServerSchema = v.strictObject({
+  host: v.optional(v.string(), '127.0.0.1'),
+  port: v.optional(v.pipe(integer(0), v.maxValue(65535, 'expected a port in 0..65535')), 8787),
+  max_batch: v.optional(integer(1), 64),
+  max_samples_per_request: v.optional(integer(1), 64),
+  max_steps_per_request: v.optional(integer(1), 1000),
+  max_queued_samples: v.optional(integer(1), 512),
+  max_body_bytes: v.optional(integer(1), 8 * 1024 * 1024),
+  request_timeout_ms: v.optional(integer(1), 120_000),
+  shutdown_grace_ms: v.optional(integer(0), 10_000),
+  /** Name of the environment variable holding the bearer token; unset: no auth. */
+  auth_token_env: v.optional(v.nullable(v.string()), null),
+});
+
+export const ConfigSchema = v.looseObject({
+  seed: v.optional(v.pipe(v.number(), v.integer('expected an integer'), v.minValue(0, 'expected an integer >= 0'), v.maxValue(Number.MAX_SAFE_INTEGER)), 0),
+  data: DataSchema,
+  diffusion: v.optional(
+    v.looseObject({ target: v.optional(v.string()), params: v.optional(DiffusionParamsSchema, {}) }),
+    {},
+  ),
+  sampler: v.optional(SamplerSchema, {}),
+  server: v.optional(ServerSchema, {}),
+  /** Third-party plugin modules: paths (resolved against the config file) or package names. */
+  plugins: v.optional(v.array(v.string()), []),
+});
+
+/** The one typed, resolved config every part of the toolkit reads. */
+export type DdimConfig = v.InferOutput<typeof ConfigSchema> & {
+  readonly diffusion: { readonly params: v.InferOutput<typeof DiffusionParamsSchema> };
+  readonly sampler: v.InferOutput<typeof SamplerSchema>;
+  readonly server: v.InferOutput<typeof ServerSchema>;
+  /** The file it came from, when there is one. */
+  readonly source?: string;
+};
+
+/** Top-level keys the toolkit reads or knows to be training-only (others get a warning). */
+export const KNOWN_TOP_LEVEL_KEYS = ['seed', 'data', 'diffusion', 'sampler', 'server', 'plugins', 'extends', 'model', 'train', 'dataloader'];

@@ -1,0 +1,33 @@
+/**
+ * Errors caused by what a user gave us (a flag, a config, a file, a request body).
+ * The CLI prints `message` alone and exits with `exitCode`; the server answers 4xx JSON.
+ * Anything that is not a UserError is a bug and keeps its stack trace.
+ */
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  /** A dotted path to the offending key or flag, when there is one. */
+  readonly path: string | undefined;
+  readonly exitCode: number;
+  constructor(message: string, options: { path?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.path = options.path;
+    this.exitCode = options.exitCode ?? 2;
+  }
+}
+
+/** A config file or override that does not validate. */
+export class ConfigError extends UserError {
+  override readonly name = 'ConfigError';
+}
+
+/** The run was cancelled (client disconnect, timeout, SIGINT). */
+export class AbortedError extends Error {
+  override readonly name = 'AbortedError';
+  constructor(reason = 'the run was cancelled') {
+    super(reason);
+  }
+}
+
+export function isUserError(error: unknown): error is UserError {
+  return error instanceof UserError;
+}

@@ -1,0 +1,38 @@
+/** The public API of the DDIM toolkit (library use, third-party plugins). */
+export * from './plugin-api.ts';
+export { Registry, pluginOptions } from './registry.ts';
+export { builtinPlugins } from './builtins.ts';
+export { ConfigError, AbortedError, isUserError } from './errors.ts';
+export { loadConfig, configFromObject, validateConfig, type LoadConfigOptions } from './config/load-config.ts';
+export { parseOverride, type Override } from './config/overrides.ts';
+export { RUN_OPTIONS, findRunOption, runOptionOverrides, type RunOption } from './config/run-options.ts';
+export type { DdimConfig } from './config/schema.ts';
+export { alphasCumprod, betaSchedule, BETA_SCHEDULES, type BetaSchedule, type BetaParams } from './math/betas.ts';
+export {
+  applyStep,
+  createStepCoefficients,
+  inversionCoefficients,
+  samplingCoefficients,
+  OBJECTIVES,
+  type Objective,
+  type StepCoefficients,
+} from './math/ddim-step.ts';
+export { DdimSampler, type SamplerSettings } from './sampler.ts';
+export { philox4x32 } from './noise/philox.ts';
+export type { DiffusionModel, ModelInfo, ModelOptions, ExecutionProvider } from './model/model.ts';
+export { loadOnnxModel } from './model/onnx-model.ts';
+export { parseNpy, encodeNpy, npyHeader, type NpyArray } from './io/npy.ts';
+export { decodeImage, encodePng, listImages, renderPicture, toByte } from './io/images.ts';
+export { bytesImageSource, directoryImageSource } from './io/image-source.ts';
+export {
+  createPipeline,
+  Pipeline,
+  type PipelineDeps,
+  type Progress,
+  type ResultSink,
+  type RunInfo,
+  type RunOptions,
+  type RunSummary,
+} from './pipeline.ts';
+export { fileSink, type FileSinkOptions } from './sinks/file-sink.ts';
+export { memorySink, type MemorySink } from './sinks/memory-sink.ts';

@@ -1,0 +1,41 @@
+/** The small interface the rest of the toolkit sees of a diffusion network. */
+
+export type TimestepType = 'int64' | 'int32' | 'float32' | 'float64';
+export type ExecutionProvider = 'cpu' | 'cuda';
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda'];
+
+export interface ModelInfo {
+  /** The model file, as given. */
+  readonly path: string;
+  readonly inputName: string;
+  readonly timestepName: string;
+  readonly outputName: string;
+  readonly timestepType: TimestepType;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** Output values per sample: channels·H·W, or twice that for learned-variance models. */
+  readonly outputSize: number;
+  /** Execution providers the session was created with, in priority order. */
+  readonly providers: readonly ExecutionProvider[];
+}
+
+export interface DiffusionModel {
+  readonly info: ModelInfo;
+  /**
+   * Evaluate the network on `batch` samples of x (batch·C·H·W values) at per-sample
+   * timesteps. The returned array is owned by the model and valid until the next call.
+   */
+  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface ModelOptions {
+  readonly providers?: readonly ExecutionProvider[];
+  /** Threads inside one operator (0: onnxruntime picks, one per core). */
+  readonly intraOpThreads?: number;
+  /** Threads across independent operators. */
+  readonly interOpThreads?: number;
+  /** Expected input geometry (from the config): checked before any sampling. */
+  readonly expect?: { readonly channels: number; readonly size: number };
+}

@@ -1,0 +1,25 @@
+import { UserError } from '../errors.ts';
+import type { NpyArray } from '../io/npy.ts';
+import { INITIAL_STEP, fillGaussian } from './philox.ts';
+
+/**
+ * x_T for each stream: row `stream` of a user's noise array, or seeded Philox noise.
+ * Returns a function that fills out[offset .. offset + size).
+ */
+export function initialNoiseSource(
+  seed: number,
+  size: number,
+  given: NpyArray | undefined,
+  label = 'noise',
+): (out: Float32Array, offset: number, stream: number) => void {
+  if (!given) return (out, offset, stream) => fillGaussian(out, offset, size, { seed, stream, step: INITIAL_STEP });
+  const rowSize = given.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (given.shape.length < 2 || rowSize !== size) {
+    throw new UserError(`${label}: expected an array of shape [N,${size} values per row], got [${given.shape.join(',')}]`);
+  }
+  const rows = given.shape[0]!;
+  return (out, offset, stream) => {
+    if (stream >= rows) throw new UserError(`${label}: has ${rows} rows, but row ${stream} is needed; give more rows or fewer n_samples`);
+    out.set(given.data.subarray(stream * size, (stream + 1) * size), offset);
+  };
+}

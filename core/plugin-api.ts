@@ -1,0 +1,21 @@
+/**
+ * What a plugin needs from the toolkit, and nothing that pulls in the pipeline:
+ * built-in plugins import this file; third-party ones can import it or the package root.
+ */
+export { defineMode, defineSchedule } from './plugin.ts';
+export type {
+  ImageSource,
+  ModeBatch,
+  ModeContext,
+  ModePlan,
+  ModePlugin,
+  Plugin,
+  PluginModule,
+  ScheduleContext,
+  SchedulePlugin,
+} from './plugin.ts';
+export type { DdimSampler, NoiseStreams, SamplerHooks, StepEvent } from './sampler.ts';
+export { UserError } from './errors.ts';
+export { clampUnit } from './math/clamp.ts';
+export { allTimesteps, linspace, roundHalfEven } from './schedule-helpers.ts';
+export { fillGaussian, INITIAL_STEP, type NoiseKey } from './noise/philox.ts';

@@ -1,0 +1,75 @@
+/**
+ * The plugin registry: the built-in modes and schedules are registered through it
+ * exactly as third-party ones are.
+ */
+import { pathToFileURL } from 'node:url';
+import * as v from 'valibot';
+import { UserError } from './errors.ts';
+import type { ModePlugin, Plugin, PluginModule, SchedulePlugin } from './plugin.ts';
+import { didYouMean } from './suggest.ts';
+
+type KindMap = { mode: ModePlugin; schedule: SchedulePlugin };
+
+export class Registry {
+  readonly #plugins = { mode: new Map<string, ModePlugin>(), schedule: new Map<string, SchedulePlugin>() };
+
+  /** Add plugins. The same object twice is a no-op; another plugin under a taken name throws. */
+  register(...plugins: Plugin[]): this {
+    for (const plugin of plugins) {
+      if (plugin === null || typeof plugin !== 'object' || (plugin.kind !== 'mode' && plugin.kind !== 'schedule') || typeof plugin.name !== 'string') {
+        throw new UserError(`not a plugin: expected an object with kind "mode" or "schedule" and a name, got ${JSON.stringify(plugin)?.slice(0, 80)}`);
+      }
+      const table = this.#plugins[plugin.kind] as Map<string, Plugin>;
+      const existing = table.get(plugin.name);
+      if (existing === plugin) continue;
+      if (existing) throw new UserError(`a ${plugin.kind} named "${plugin.name}" is already registered`);
+      table.set(plugin.name, plugin);
+    }
+    return this;
+  }
+
+  names<K extends keyof KindMap>(kind: K): string[] {
+    return [...this.#plugins[kind].keys()];
+  }
+
+  list<K extends keyof KindMap>(kind: K): KindMap[K][] {
+    return [...this.#plugins[kind].values()] as KindMap[K][];
+  }
+
+  /** The plugin called `name`; unknown names fail with the list of valid ones. */
+  get<K extends keyof KindMap>(kind: K, name: string, path?: string): KindMap[K] {
+    const plugin = this.#plugins[kind].get(name);
+    if (plugin) return plugin as KindMap[K];
+    const valid = this.names(kind);
+    const where = path ? `${path}: ` : '';
+    throw new UserError(`${where}unknown ${kind} "${name}". Must be one of [${valid.join(', ')}]${didYouMean(name, valid)}`, { path });
+  }
+
+  /** Load third-party plugin modules (paths or package names) and register what they export. */
+  async load(specifiers: readonly string[]): Promise<this> {
+    for (const specifier of specifiers) {
+      let mod: PluginModule;
+      try {
+        mod = await import(specifier.startsWith('/') ? pathToFileURL(specifier).href : specifier);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new UserError(`cannot load plugin "${specifier}": ${reason}`, { path: 'plugins' });
+      }
+      const exported = mod.plugins ?? mod.default;
+      const list = Array.isArray(exported) ? exported : exported ? [exported] : [];
+      if (list.length === 0) throw new UserError(`plugin module "${specifier}" exports no plugin (expected a default export or a \`plugins\` array)`);
+      this.register(...(list as Plugin[]));
+    }
+    return this;
+  }
+}
+
+/** Validate a plugin's own options against its schema (absent options: its defaults). */
+export function pluginOptions<O>(plugin: { name: string; options?: v.GenericSchema<unknown, O> }, raw: unknown, path: string): O {
+  if (!plugin.options) return raw as O;
+  const result = v.safeParse(plugin.options, raw ?? {});
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const key = (issue.path ?? []).map((item) => String(item.key)).join('.');
+  throw new UserError(`${path}${key ? `.${key}` : ''}: ${issue.message}`, { path });
+}

@@ -1,0 +1,34 @@
+/** Edit distance between two short strings (names, keys). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The valid name closest to `input`, when it is close enough to be a likely typo. */
+export function nearest(input: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of valid) {
+    const distance = editDistance(input.toLowerCase(), name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** ` (did you mean "x"?)`, or nothing. */
+export function didYouMean(input: string, valid: readonly string[]): string {
+  const hit = nearest(input, valid);
+  return hit === undefined ? '' : ` (did you mean "${hit}"?)`;
+}
