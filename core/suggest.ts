@@ -15,6 +15,10 @@ function editDistance(a: string, b: string): number {
 
 /** The valid name closest to `input`, when it is close enough to be a likely typo. */
 export function nearest(input: string, valid: readonly string[]): string | undefined {
+  // A name cut short is the likeliest slip: `pred_e` means `pred_eps`, not `pred_v`.
+  const lower = input.toLowerCase();
+  const completions = valid.filter((name) => lower.length >= 3 && name.toLowerCase().startsWith(lower));
+  if (completions.length === 1) return completions[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of valid) {

@@ -120,6 +120,7 @@ function issueMessage(issue: v.BaseIssue<unknown>, keys: string[]): string {
     const name = keys.at(-1) ?? '';
     return `unknown key; valid keys: ${parentKeys.join(', ')}${didYouMean(name, parentKeys)}`;
   }
+  if (issue.received === 'undefined' && issue.kind === 'schema') return 'missing required key';
   if (issue.type === 'picklist') {
     const options = (issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').map((s) => s.replace(/^"|"$/g, ''));
     const got = typeof issue.input === 'string' ? didYouMean(issue.input, options) : '';
