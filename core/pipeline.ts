@@ -25,7 +25,7 @@ export interface RunInfo {
   readonly plan: ModePlan;
   readonly timesteps: readonly number[];
   readonly seed: number;
-  readonly model: { readonly path: string; readonly sha256: string };
+  readonly model: { readonly path: string; readonly sha256: string; readonly providers: readonly string[] };
   /** One sample's geometry (the model's input). */
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   readonly picture: { readonly width: number; readonly height: number; readonly channels: number };
@@ -74,6 +74,8 @@ export interface RunOptions {
 export interface PipelineDeps {
   readonly registry?: Registry;
   readonly model?: DiffusionModel;
+  /** Receives non-fatal notes (e.g. a fallback from CUDA to CPU). */
+  readonly onWarning?: (message: string) => void;
 }
 
 const BORDER = 2;
@@ -190,7 +192,7 @@ export class Pipeline {
       plan,
       timesteps,
       seed: config.seed,
-      model: { path: this.model.info.path, sha256: this.modelSha256 },
+      model: { path: this.model.info.path, sha256: this.modelSha256, providers: this.model.info.providers },
       shape: { channels, height, width },
       picture: { ...pictureSize(layout), channels },
     });
@@ -251,6 +253,7 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps = {}
       intraOpThreads: sampler.intra_op_threads,
       interOpThreads: sampler.inter_op_threads,
       expect: { channels: data.img_channels, size: data.img_size },
+      onWarning: deps.onWarning,
     });
   }
   const sha = deps.model ? '' : sha256File(sampler.weights!);

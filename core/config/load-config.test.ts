@@ -103,6 +103,13 @@ describe('loadConfig', () => {
     expect(messageOf(() => loadConfig(orphan))).toContain('config file not found');
   });
 
+  test('appends list items when an override asks to, as --plugin does', () => {
+    const dir = tempDirSync();
+    const file = configFile(dir, 'x.yaml', 'data: {img_size: 32, img_channels: 3}\nplugins: [./a.ts]\n');
+    const config = loadConfig(file, { cwd: dir, overrides: [{ path: 'plugins', value: ['./b.ts'], origin: '--plugin', append: true }] });
+    expect(config.plugins).toEqual([join(dir, 'a.ts'), join(dir, 'b.ts')]);
+  });
+
   test('reads override values as YAML and rejects malformed overrides', () => {
     expect(parseOverride('sampler.save_npy=true').value).toBe(true);
     expect(parseOverride('diffusion.params.betas=[0.1, 0.2]').value).toEqual([0.1, 0.2]);

@@ -164,6 +164,10 @@ export function applyOverrides(layer: Layer, overrides: readonly Override[], cwd
     if (override.path === 'plugins' && Array.isArray(value)) {
       value = value.map((p: unknown) => (typeof p === 'string' && isPluginPath(p) ? resolve(cwd, p) : p));
     }
+    if (override.append && Array.isArray(value)) {
+      const prior = getPath(data, override.path);
+      value = [...(Array.isArray(prior) ? prior : []), ...value];
+    }
     setPath(data, override.path, value);
     recordOrigins(value, override.path, override.origin, origins);
   }

@@ -8,6 +8,8 @@ export interface Override {
   readonly value: unknown;
   /** How the user wrote it, for error messages: `--skip_steps`, `diffusion.params.skip_steps=50`. */
   readonly origin: string;
+  /** Add list items to what the file has (e.g. `--plugin`) instead of replacing the list. */
+  readonly append?: boolean;
 }
 
 const KEY_PATH = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/;

@@ -36,6 +36,8 @@ export interface ModelOptions {
   readonly intraOpThreads?: number;
   /** Threads across independent operators. */
   readonly interOpThreads?: number;
+  /** Receives non-fatal notes, e.g. a fallback from CUDA to CPU. */
+  readonly onWarning?: (message: string) => void;
   /** Expected input geometry (from the config): checked before any sampling. */
   readonly expect?: { readonly channels: number; readonly size: number };
 }

@@ -1,0 +1,109 @@
+/**
+ * `bun run bench`: how close a sampling run comes to the bare cost of its network calls.
+ * Every headline figure is a ratio of two measurements taken in this one run (absolute times
+ * on shared machines are noise); the absolute numbers are printed for reference.
+ * Writes bench/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  applyStep,
+  createStepCoefficients,
+  fillGaussian,
+  samplingCoefficients,
+} from '../core/index.ts';
+import { type BenchModel, ROOT, bareModelRate, cifarModel, defaultModel, medianMs, pipelineRate, probe } from './measure.ts';
+
+const results: Record<string, unknown> = { date: new Date().toISOString(), runtime: `bun ${Bun.version}`, cores: navigator.hardwareConcurrency };
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+/** 1. Model-bound ratio: a full run ÷ bare session calls, same batch, alternated to share the noise. */
+async function modelBound(model: BenchModel, batch: number, samples: number, steps: number, rounds: number) {
+  const bare: number[] = [];
+  const full: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    full.push(await pipelineRate(model, { batch, samples, steps }));
+    bare.push(await bareModelRate(model, batch, (samples / batch) * steps));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ratio = median(full) / median(bare);
+  results[`modelBound:${model.name}`] = { batch, samples, steps, fullImagesStepsPerSec: full, bareImagesStepsPerSec: bare, ratio };
+  row(`model-bound ratio, batch ${batch} [${model.name}]`, fmt(ratio, 3), `full ${fmt(median(full))} vs bare ${fmt(median(bare))} images·steps/s`, '>= 0.97');
+}
+
+/** 2. Step math: the fused DDIM update (and noise when eta > 0) per element, vs one model call. */
+async function stepMath(model: BenchModel, batch: number) {
+  const size = model.config.data.img_channels * model.config.data.img_size ** 2;
+  const n = batch * size;
+  const x = new Float32Array(n).map((_, i) => Math.sin(i));
+  const out = new Float32Array(n).map((_, i) => Math.cos(i));
+  const noise = new Float32Array(n);
+  const c = samplingCoefficients(createStepCoefficients(), 'pred_eps', 0.5, 0.6, 1);
+  const repeats = 200;
+  const update = await medianMs(5, () => {
+    for (let r = 0; r < repeats; r++) applyStep(c, x, out, batch, size, size, true, null);
+  });
+  const withNoise = await medianMs(5, () => {
+    for (let r = 0; r < repeats; r++) {
+      for (let s = 0; s < batch; s++) fillGaussian(noise, s * size, size, { seed: 1, stream: s, step: r });
+      applyStep(c, x, out, batch, size, size, true, noise);
+    }
+  });
+  const call = 1000 / ((await bareModelRate(model, batch, 10)) / batch); // ms per model call of `batch`
+  const perStep = update / repeats;
+  const perStepNoise = withNoise / repeats;
+  results[`stepMath:${model.name}`] = { batch, nsPerElement: (perStep * 1e6) / n, nsPerElementWithNoise: (perStepNoise * 1e6) / n, modelCallMs: call };
+  row(`step math, eta 0 [${model.name}]`, fmt(perStep / call, 4), `${fmt((perStep * 1e6) / n, 2)} ns/element; ${fmt(perStep, 3)} ms per step of ${batch} vs ${fmt(call, 1)} ms model call`, 'fraction of a call');
+  row(`step math + noise, eta 1 [${model.name}]`, fmt(perStepNoise / call, 4), `${fmt((perStepNoise * 1e6) / n, 2)} ns/element`, 'fraction of a call');
+}
+
+/** 3. Batch scaling: images·steps/s of full runs at micro_batch 1, 4, 16, 64. */
+async function batchScaling(model: BenchModel, steps: number) {
+  const rates: Record<number, number> = {};
+  for (const batch of [1, 4, 16, 64]) rates[batch] = await pipelineRate(model, { batch, samples: 64, steps });
+  results[`batchScaling:${model.name}`] = rates;
+  row(`batch scaling 64 vs 1 [${model.name}]`, fmt(rates[64]! / rates[1]!, 2), Object.entries(rates).map(([b, r]) => `mb ${b}: ${fmt(r)}`).join(', ') + ' images·steps/s', '');
+}
+
+/** 4. Memory: peak RSS of a 2,000-image run ÷ a 100-image run, each in a fresh process. */
+function memory() {
+  const small = probe('rss-probe.ts', ['100']);
+  const large = probe('rss-probe.ts', ['2000']);
+  const ratio = large.maxRssKb! / small.maxRssKb!;
+  results.memory = { rss100Kb: small.maxRssKb, rss2000Kb: large.maxRssKb, ratio };
+  row('peak RSS, 2,000 ÷ 100 images', fmt(ratio, 3), `${fmt(large.maxRssKb! / 1024)} MiB vs ${fmt(small.maxRssKb! / 1024)} MiB`, '<= 1.2');
+}
+
+/** 5. Cold start: process start to the first model call (median of 5 fresh processes). */
+function coldStart() {
+  const times = Array.from({ length: 5 }, () => probe('cold-start-probe.ts', [String(Date.now())]).firstCallMs!).sort((a, b) => a - b);
+  const median = times[2]!;
+  results.coldStart = { firstCallMs: times };
+  row('cold start to first model call', `${fmt(median, 0)} ms`, `5 runs: ${times.map((t) => fmt(t, 0)).join(', ')} ms`, '< 1000 ms');
+}
+
+const started = performance.now();
+const fashion = defaultModel();
+const cifar = cifarModel();
+await modelBound(fashion, 16, 64, 20, 3);
+await stepMath(fashion, 16);
+await batchScaling(fashion, 10);
+memory();
+coldStart();
+if (typeof cifar === 'string') {
+  row('cifar10-size model', '-', cifar, '');
+} else {
+  await modelBound(cifar, 16, 16, 3, 3);
+  await stepMath(cifar, 16);
+}
+results.totalSeconds = (performance.now() - started) / 1000;
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'detail', 'target'][i]!.length));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(line(['measure', 'value', 'detail', 'target']));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log(`\n${fmt(results.totalSeconds as number, 0)} s in all; details in bench/results.json`);
+writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
