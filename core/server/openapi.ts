@@ -1,0 +1,131 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
+import type { DdimConfig } from '../config/schema.ts';
+import type { Registry } from '../registry.ts';
+import {
+  ENDPOINT_MODES,
+  ErrorSchema,
+  HealthSchema,
+  PluginsSchema,
+  PreviewEventSchema,
+  ProgressEventSchema,
+  REQUEST_SCHEMAS,
+  ResultSchema,
+} from './request-schemas.ts';
+
+type JsonObject = Record<string, unknown>;
+
+/** A valibot schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), or null when there is none. */
+export function jsonSchemaOf(schema: v.GenericSchema | undefined): JsonObject | null {
+  if (!schema) return null;
+  const { $schema: _dialect, ...rest } = toJsonSchema(schema, { target: 'draft-2020-12', errorMode: 'ignore' }) as JsonObject;
+  return rest;
+}
+
+/** Each plugin's own options, keyed by name: what a request's `options` field may hold. */
+function pluginOptionsSchema(registry: Registry): JsonObject {
+  const properties: JsonObject = {};
+  for (const plugin of [...registry.list('mode'), ...registry.list('schedule')]) {
+    properties[plugin.name] = jsonSchemaOf(plugin.options) ?? { type: 'object', description: `${plugin.name} takes no options` };
+  }
+  return { type: 'object', properties, additionalProperties: false, description: "options of plugins, keyed by plugin name (the config's sampler.options)" };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function errorResponses(codes: readonly number[]): JsonObject {
+  const why: Record<number, string> = {
+    400: 'malformed JSON, a wrong type or range, an unknown field or plugin name, a corrupt image: `error.field` names the field',
+    401: 'a bearer token is configured and the request lacks it',
+    406: 'the Accept header asks for nothing this endpoint gives (image/png holds exactly one result item)',
+    413: 'the body, n_samples, the step count or an image is over a configured limit',
+    415: 'the body is neither application/json nor multipart/form-data',
+    429: 'the queue is full (server.max_queued_samples); see Retry-After',
+    503: 'the service is shutting down',
+    504: 'the request ran past server.request_timeout_ms and was cancelled',
+  };
+  return Object.fromEntries(
+    codes.map((code) => [String(code), { description: why[code] ?? 'error', content: { 'application/json': { schema: ref('Error') } } }]),
+  );
+}
+
+/**
+ * The OpenAPI 3.1 document of the service, generated from the same valibot schemas that
+ * validate requests, plus the registered plugins' option schemas.
+ *
+ * @example
+ * app.get('/openapi.json', (c) => c.json(openApiDocument(pipeline.registry, pipeline.config)));
+ */
+export function openApiDocument(registry: Registry, config: DdimConfig, options: { version?: string; auth?: boolean } = {}): JsonObject {
+  const limits = config.server;
+  const schemas: JsonObject = {
+    PluginOptions: pluginOptionsSchema(registry),
+    Result: jsonSchemaOf(ResultSchema),
+    Error: jsonSchemaOf(ErrorSchema),
+    ProgressEvent: jsonSchemaOf(ProgressEventSchema),
+    PreviewEvent: jsonSchemaOf(PreviewEventSchema),
+    Health: jsonSchemaOf(HealthSchema),
+    Plugins: jsonSchemaOf(PluginsSchema),
+  };
+  const paths: JsonObject = {};
+  for (const mode of ENDPOINT_MODES) {
+    const name = `${mode[0]!.toUpperCase()}${mode.slice(1)}Request`;
+    const body = jsonSchemaOf(REQUEST_SCHEMAS[mode])!;
+    const properties = body.properties as JsonObject;
+    properties.options = ref('PluginOptions');
+    schemas[name] = body;
+    const content: JsonObject = { 'application/json': { schema: ref(name) } };
+    if (mode === 'reconstruction') {
+      content['multipart/form-data'] = {
+        schema: {
+          type: 'object',
+          description: 'the same fields as text parts (read like CLI flag values; options as JSON), and the input images as file parts named "images"',
+          properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' } } },
+        },
+      };
+    }
+    paths[`/v1/${mode}`] = {
+      post: {
+        operationId: mode,
+        summary: (REQUEST_SCHEMAS[mode].pipe.find((item) => item.type === 'description') as { description?: string } | undefined)?.description,
+        requestBody: { required: false, content },
+        responses: {
+          200: {
+            description: 'the result, by Accept: JSON (default), one PNG, or a progress stream ending with the result',
+            content: {
+              'application/json': { schema: ref('Result') },
+              'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'events: `progress` (ProgressEvent) per step, `preview` (PreviewEvent) every preview_every steps, then `result` (Result) or `error` (Error)',
+                },
+              },
+            },
+          },
+          ...errorResponses([400, 401, 406, 413, 415, 429, 503, 504]),
+        },
+      },
+    };
+  }
+  paths['/v1/health'] = { get: { operationId: 'health', security: [], summary: 'liveness, load and counters (no token needed)', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Health') } } } } } };
+  paths['/v1/plugins'] = {
+    get: { operationId: 'plugins', summary: 'modes and schedules with their option schemas', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Plugins') } } }, ...errorResponses([401]) } },
+  };
+  paths['/openapi.json'] = { get: { operationId: 'openapi', security: [], summary: 'this document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'DDIM sampling service',
+      version: options.version ?? '0.1.0',
+      description:
+        `DDIM sampling over one ONNX model fixed at start-up; results are byte-identical to the CLI with the same flags. ` +
+        `Limits: ${limits.max_samples_per_request} samples and ${limits.max_steps_per_request} steps per request, ` +
+        `${limits.max_queued_samples} samples in flight, ${limits.max_body_bytes} body bytes, ${limits.request_timeout_ms} ms per request.`,
+    },
+    ...(options.auth ? { security: [{ bearer: [] }] } : {}),
+    paths,
+    components: { schemas, ...(options.auth ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}) },
+  };
+}

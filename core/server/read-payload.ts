@@ -1,0 +1,115 @@
+import { parseOverride } from '../config/overrides.ts';
+import { HttpError } from './http-error.ts';
+import type { Upload } from './upload-images.ts';
+
+/** A request body as fields (JSON, or multipart text parts) plus uploaded files. */
+export interface Payload {
+  readonly fields: unknown;
+  readonly uploads: readonly Upload[];
+}
+
+/** Multipart file parts must use one of these names. */
+const FILE_FIELDS = ['images', 'image'];
+
+/** The body's bytes, refusing more than `maxBytes` (413) without reading past the limit. */
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes (server.max_body_bytes)`, { field: 'body' });
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, 'unreadable_body', 'the body could not be read to its end', { field: 'body', cause: error });
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not UTF-8 text', { field: 'body' });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${reason}`, { field: 'body' });
+  }
+}
+
+async function parseMultipart(request: Request, bytes: Uint8Array): Promise<Payload> {
+  let form: Awaited<ReturnType<Request['formData']>>;
+  try {
+    const copy = new Request(request.url, { method: 'POST', headers: { 'content-type': request.headers.get('content-type')! }, body: bytes });
+    form = await copy.formData();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new HttpError(400, 'invalid_multipart', `the body is not valid multipart/form-data: ${reason}`, { field: 'body' });
+  }
+  // A Map, then fromEntries: a part named __proto__ stays an own (and so unknown) field.
+  const fields = new Map<string, unknown>();
+  const uploads: Upload[] = [];
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== 'string') {
+      if (!FILE_FIELDS.includes(name)) {
+        throw new HttpError(400, 'unknown_field', `${name}: files go in parts named "images"`, { field: name });
+      }
+      uploads.push({ field: `images[${uploads.length}]`, name: value.name || `upload ${uploads.length}`, bytes: new Uint8Array(await value.arrayBuffer()) });
+      continue;
+    }
+    if (fields.has(name)) throw new HttpError(400, 'invalid_field', `${name}: given more than once`, { field: name });
+    if (name === 'options') {
+      try {
+        fields.set(name, JSON.parse(value));
+      } catch {
+        throw new HttpError(400, 'invalid_field', 'options: expected a JSON object', { field: name });
+      }
+    } else {
+      // Text parts are read like CLI flag values (as YAML scalars): "4" is 4, "null" is null.
+      fields.set(name, parseOverride(`x=${value}`).value);
+    }
+  }
+  return { fields: Object.fromEntries(fields), uploads };
+}
+
+/**
+ * Read a request body: `application/json` (or an empty body) gives fields; with
+ * `multipart/form-data`, text parts are fields and file parts named `images` are uploads.
+ */
+export async function readPayload(request: Request, maxBytes: number): Promise<Payload> {
+  const type = mediaType(request);
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (bytes.byteLength === 0 && type !== 'multipart/form-data') return { fields: {}, uploads: [] };
+  if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return { fields: parseJson(bytes), uploads: [] };
+  if (type === 'multipart/form-data') return parseMultipart(request, bytes);
+  throw new HttpError(415, 'unsupported_media_type', `content-type ${type || '(none)'}: send application/json, or multipart/form-data to upload images`, {
+    field: 'content-type',
+  });
+}

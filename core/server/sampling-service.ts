@@ -1,0 +1,205 @@
+/**
+ * What the HTTP front runs requests on: admission against the configured limits, the
+ * shared step scheduler, per-request timeouts and cancellation, counters, and a
+ * graceful shutdown. Runtime-neutral (no server, no Bun): adapters own the sockets.
+ */
+import { AbortedError } from '../errors.ts';
+import { Pipeline, type Progress, type RunInfo, type RunSummary } from '../pipeline.ts';
+import { memorySink } from '../sinks/memory-sink.ts';
+import { HttpError } from './http-error.ts';
+import type { ImageSource } from '../plugin.ts';
+import type { PreparedRequest } from './prepare-request.ts';
+import { StepScheduler } from './step-scheduler.ts';
+
+export type CancelReason = 'client' | 'timeout' | 'shutdown';
+
+export interface RunHooks {
+  /** Aborts when the client goes away. */
+  readonly signal?: AbortSignal;
+  /** Decoded input images (reconstruction): see requestInputs. */
+  readonly inputs?: ImageSource;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly onPreview?: (x0: Float32Array, step: number, steps: number) => void;
+}
+
+export interface RequestResult {
+  readonly id: string;
+  readonly info: RunInfo;
+  /** One PNG per item, byte-identical to the CLI's files. */
+  readonly pngs: readonly Uint8Array[];
+  readonly summary: RunSummary;
+}
+
+/** An admitted request's reservation of queue room. Release it if the run never starts. */
+export interface Admission {
+  readonly id: string;
+  readonly prepared: PreparedRequest;
+  release(): void;
+}
+
+interface Job {
+  readonly id: string;
+  readonly rows: number;
+  readonly work: number;
+  readonly controller: AbortController;
+  released: boolean;
+}
+
+export interface ServiceOptions {
+  /** Rows per model call; default: the config's server.max_batch. */
+  readonly maxBatch?: number;
+}
+
+export class SamplingService {
+  readonly pipeline: Pipeline;
+  readonly scheduler: StepScheduler;
+  readonly #jobs = new Set<Job>();
+  readonly #idle: (() => void)[] = [];
+  #queuedRows = 0;
+  #queuedWork = 0;
+  #draining = false;
+  #nextId = 1;
+  readonly counters = { completed: 0, failed: 0, rejected: 0, cancelled: { client: 0, timeout: 0, shutdown: 0 } };
+
+  constructor(pipeline: Pipeline, options: ServiceOptions = {}) {
+    this.pipeline = pipeline;
+    this.scheduler = new StepScheduler(pipeline.model, { maxBatch: options.maxBatch ?? pipeline.config.server.max_batch });
+  }
+
+  get limits() {
+    return this.pipeline.config.server;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  get inFlight(): { requests: number; samples: number } {
+    return { requests: this.#jobs.size, samples: this.#queuedRows };
+  }
+
+  /** Seconds until the work in flight is likely done, from the model's measured pace. */
+  retryAfter(): number {
+    const { rows, modelMs } = this.scheduler.stats;
+    const rowsPerSecond = rows > 0 && modelMs > 0 ? rows / (modelMs / 1000) : 100;
+    return Math.min(60, Math.max(1, Math.ceil(this.#queuedWork / rowsPerSecond)));
+  }
+
+  /**
+   * Reserve room for a request, or refuse it: 503 while shutting down, 413 when it could
+   * never fit, 429 (with Retry-After) while the queue is full.
+   */
+  admit(prepared: PreparedRequest): Admission {
+    const max = this.limits.max_queued_samples;
+    if (this.#draining) {
+      this.counters.rejected++;
+      throw new HttpError(503, 'shutting_down', 'the service is shutting down; retry on another instance', { retryAfter: 5 });
+    }
+    if (prepared.rows > max) {
+      this.counters.rejected++;
+      throw new HttpError(413, 'too_many_samples', `n_samples: this request makes ${prepared.rows} samples; the queue holds at most ${max} (server.max_queued_samples)`, {
+        field: 'n_samples',
+      });
+    }
+    if (this.#queuedRows + prepared.rows > max) {
+      this.counters.rejected++;
+      throw new HttpError(429, 'queue_full', `the queue is full (${this.#queuedRows} of ${max} samples in flight, server.max_queued_samples); retry later`, {
+        retryAfter: this.retryAfter(),
+      });
+    }
+    const job: Job = { id: `r${this.#nextId++}`, rows: prepared.rows, work: prepared.work, controller: new AbortController(), released: false };
+    this.#jobs.add(job);
+    this.#queuedRows += job.rows;
+    this.#queuedWork += job.work;
+    return { id: job.id, prepared, release: () => this.#release(job) };
+  }
+
+  #release(job: Job): void {
+    if (job.released) return;
+    job.released = true;
+    this.#jobs.delete(job);
+    this.#queuedRows -= job.rows;
+    this.#queuedWork -= job.work;
+    if (this.#jobs.size === 0) for (const wake of this.#idle.splice(0)) wake();
+  }
+
+  #job(admission: Admission): Job {
+    for (const job of this.#jobs) if (job.id === admission.id) return job;
+    throw new Error(`admission ${admission.id} was released`);
+  }
+
+  /**
+   * Run an admitted request through the shared pipeline on its own scheduler lane.
+   * Throws HttpError 504 (timeout) or 503 (shutdown), AbortedError when the client left.
+   */
+  async run(admission: Admission, hooks: RunHooks = {}): Promise<RequestResult> {
+    const job = this.#job(admission);
+    const { prepared } = admission;
+    const { controller } = job;
+    const onClientAbort = () => controller.abort('client' satisfies CancelReason);
+    if (hooks.signal?.aborted) onClientAbort();
+    hooks.signal?.addEventListener('abort', onClientAbort, { once: true });
+    const timeoutMs = this.limits.request_timeout_ms;
+    const timer = setTimeout(() => controller.abort('timeout' satisfies CancelReason), timeoutMs);
+    const lane = this.scheduler.lane(controller.signal);
+    try {
+      const base = this.pipeline;
+      // The service's registry and model hash, over this request's lane of the shared model.
+      const perRequest = new Pipeline(base.config, base.registry, lane, base.modelSha256, false);
+      const sink = memorySink();
+      const summary = await perRequest.run({
+        sink,
+        config: prepared.config,
+        inputs: hooks.inputs,
+        signal: controller.signal,
+        onProgress: hooks.onProgress,
+        previewEvery: hooks.onPreview ? prepared.previewEvery : undefined,
+        onPreview: hooks.onPreview,
+      });
+      this.counters.completed++;
+      return { id: job.id, info: sink.info!, pngs: sink.pngs, summary };
+    } catch (error) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as CancelReason) : undefined;
+      if (reason) {
+        this.counters.cancelled[reason]++;
+        if (reason === 'timeout') {
+          throw new HttpError(504, 'timeout', `the request took longer than ${timeoutMs} ms (server.request_timeout_ms) and was cancelled`, { cause: error });
+        }
+        if (reason === 'shutdown') {
+          throw new HttpError(503, 'shutting_down', 'the service shut down before this request finished; retry', { retryAfter: 5, cause: error });
+        }
+        throw new AbortedError('the client disconnected');
+      }
+      if (!(error instanceof HttpError)) this.counters.failed++;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      hooks.signal?.removeEventListener('abort', onClientAbort);
+      lane.close();
+      this.#release(job);
+    }
+  }
+
+  /**
+   * Stop admitting, let requests in flight finish for up to `graceMs`, then cancel the
+   * rest (they answer 503) and wait for them to unwind.
+   */
+  async close(graceMs: number = this.limits.shutdown_grace_ms): Promise<{ finished: number; cancelled: number }> {
+    this.#draining = true;
+    const before = this.#jobs.size;
+    if (before > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const cancelled = this.#jobs.size;
+    for (const job of this.#jobs) job.controller.abort('shutdown' satisfies CancelReason);
+    if (cancelled > 0) await this.#whenIdle();
+    return { finished: before - cancelled, cancelled };
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#jobs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}

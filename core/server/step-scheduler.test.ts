@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { resolve } from 'node:path';
+import { AbortedError } from '../errors.ts';
+import type { DiffusionModel } from '../model/model.ts';
+import { loadOnnxModel } from '../model/onnx-model.ts';
+import { fillGaussian } from '../noise/philox.ts';
+import { StepScheduler } from './step-scheduler.ts';
+
+const MODEL = resolve(import.meta.dir, '../../models/ddpm_fashion_mnist.onnx');
+let model: DiffusionModel;
+let size: number;
+
+/** `rows` seeded inputs (distinct per stream), so every row's output is different. */
+function inputs(rows: number, stream: number): Float32Array {
+  const x = new Float32Array(rows * size);
+  for (let r = 0; r < rows; r++) fillGaussian(x, r * size, size, { seed: 11, stream: stream + r, step: 0 });
+  return x;
+}
+
+/** The model's own answer for each row alone: what a lane must return whatever it was batched with. */
+async function solo(x: Float32Array, timesteps: readonly number[]): Promise<Float32Array> {
+  const out = new Float32Array(timesteps.length * model.info.outputSize);
+  for (let r = 0; r < timesteps.length; r++) {
+    const y = await model.run(x.slice(r * size, (r + 1) * size), [timesteps[r]!], 1);
+    out.set(y, r * model.info.outputSize);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  model = await loadOnnxModel(MODEL, { expect: { channels: 1, size: 32 } });
+  size = model.info.channels * model.info.height * model.info.width;
+});
+afterAll(() => model.dispose());
+
+describe('StepScheduler', () => {
+  test('packs rows of several lanes at different timesteps into one model call, each row getting its own output', async () => {
+    const scheduler = new StepScheduler(model, { maxBatch: 8 });
+    const a = scheduler.lane();
+    const b = scheduler.lane();
+    const xa = inputs(2, 0);
+    const xb = inputs(3, 10);
+    const [ya, yb] = await Promise.all([a.run(xa, Int32Array.of(900, 900), 2), b.run(xb, Int32Array.of(40, 40, 40), 3)]);
+    expect(scheduler.stats).toMatchObject({ modelCalls: 1, rows: 5, mixedCalls: 1, sharedCalls: 1, largestBatch: 5 });
+    expect(ya).toEqual(await solo(xa, [900, 900]));
+    expect(yb).toEqual(await solo(xb, [40, 40, 40]));
+    a.close();
+    b.close();
+    expect(scheduler.stats.lanes).toBe(0);
+  });
+
+  test('splits a call larger than max_batch over several model calls', async () => {
+    const scheduler = new StepScheduler(model, { maxBatch: 3 });
+    const lane = scheduler.lane();
+    const x = inputs(7, 3);
+    const t = Int32Array.of(5, 500, 999, 5, 500, 999, 250);
+    const y = await lane.run(x, t, 7);
+    expect(y.length).toBe(7 * model.info.outputSize);
+    expect(scheduler.stats).toMatchObject({ modelCalls: 3, rows: 7, largestBatch: 3 });
+    expect(y).toEqual(await solo(x, [...t]));
+    lane.close();
+  });
+
+  test('a cancelled lane rejects with AbortedError, its rows are dropped, and the other lanes still get theirs', async () => {
+    const scheduler = new StepScheduler(model, { maxBatch: 2 });
+    const controller = new AbortController();
+    const doomed = scheduler.lane(controller.signal);
+    const other = scheduler.lane();
+    const xd = inputs(6, 20);
+    const xo = inputs(1, 30);
+    const pending = doomed.run(xd, new Int32Array(6).fill(300), 6);
+    const kept = other.run(xo, Int32Array.of(700), 1);
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(AbortedError);
+    expect(await kept).toEqual(await solo(xo, [700]));
+    // At most the call already gathered ran; the doomed lane's other rows never reached the model.
+    expect(scheduler.stats.rows).toBeLessThan(7);
+    expect(scheduler.stats.queuedRows).toBe(0);
+    await expect(doomed.run(xd, new Int32Array(6), 6)).rejects.toBeInstanceOf(AbortedError);
+    other.close();
+  });
+
+  test('a model failure rejects the calls in that batch and the scheduler keeps serving', async () => {
+    // The real model, made to fail once (as a lost device or an out-of-memory would).
+    let failNext = true;
+    const flaky: DiffusionModel = {
+      info: model.info,
+      run: (x, t, batch) => {
+        if (!failNext) return model.run(x, t, batch);
+        failNext = false;
+        return Promise.reject(new Error('device lost'));
+      },
+      dispose: async () => {},
+    };
+    const scheduler = new StepScheduler(flaky, { maxBatch: 4 });
+    const a = scheduler.lane();
+    const b = scheduler.lane();
+    const failures = await Promise.allSettled([a.run(inputs(1, 0), Int32Array.of(10), 1), b.run(inputs(2, 1), Int32Array.of(20, 20), 2)]);
+    expect(failures.map((f) => f.status)).toEqual(['rejected', 'rejected']);
+    expect(String((failures[0] as PromiseRejectedResult).reason)).toContain('device lost');
+    const x = inputs(1, 40);
+    expect(await a.run(x, Int32Array.of(10), 1)).toEqual(await solo(x, [10]));
+    a.close();
+    b.close();
+  });
+});

@@ -1,0 +1,60 @@
+import sharp from 'sharp';
+import { decodeImage } from '../io/images.ts';
+import type { ImageSource } from '../plugin.ts';
+import { HttpError } from './http-error.ts';
+
+/** One uploaded image and the request field it came in (for messages). */
+export interface Upload {
+  readonly field: string;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Larger inputs are refused before decoding: a small file can claim a huge canvas. */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
+
+function format(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
+  const b = bytes;
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  return undefined;
+}
+
+/**
+ * Decode uploads exactly as the CLI decodes files in --input_dir (short side resized to
+ * `size`, center-cropped, converted to `channels`), all before any sampling starts, so a
+ * corrupt image is a 400 naming it rather than a failed run.
+ */
+export async function decodeUploads(uploads: readonly Upload[], size: number, channels: number): Promise<ImageSource> {
+  const plane = channels * size * size;
+  const pixels = new Float32Array(uploads.length * plane);
+  for (let i = 0; i < uploads.length; i++) {
+    const { field, name, bytes } = uploads[i]!;
+    if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
+    let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+    try {
+      meta = await sharp(bytes).metadata();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new HttpError(400, 'invalid_image', `${field}: cannot read image: ${reason}`, { field });
+    }
+    if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
+      throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
+    }
+    try {
+      await decodeImage(bytes, size, channels, pixels, i * plane, name);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
+    }
+  }
+  return {
+    count: uploads.length,
+    names: uploads.map((upload) => upload.name),
+    async read(start, count, out) {
+      out.set(pixels.subarray(start * plane, (start + count) * plane));
+    },
+  };
+}
