@@ -4,6 +4,7 @@
  * Parses flags, calls the shared pipeline, draws progress. Flags keep the reference
  * sample_ddim.py's names (kebab-case aliases work too).
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUN_OPTIONS, findRunOption } from './core/config/run-options.ts';
 import { type Override, parseOverride } from './core/config/overrides.ts';
@@ -17,6 +18,7 @@ import {
   isUserError,
   loadConfig,
 } from './core/index.ts';
+import { type EvalProgress, evaluate, formatEvalReport } from './core/eval/index.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('./models/ddpm_fashion_mnist.yaml', import.meta.url));
 
@@ -30,10 +32,16 @@ interface ParsedArgs {
   rest: Map<string, string[]>;
 }
 
-const COMMANDS = ['sample', 'help'];
+const COMMANDS = ['sample', 'eval', 'serve', 'help'];
 
 /** Flags that belong to one command only, handled by that command. */
-const COMMAND_FLAGS: Record<string, readonly string[]> = {};
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  serve: ['port', 'host'],
+  eval: [
+    'samples', 'reference', 'reference_labels', 'reference_pad', 'save_stats', 'features', 'features_output',
+    'logits_output', 'input_range', 'image_size', 'splits', 'batch_size', 'json',
+  ],
+};
 
 function usage(): string {
   const rows = RUN_OPTIONS.map((o) => {
@@ -42,6 +50,8 @@ function usage(): string {
   });
   return [
     'Usage: bun run ddim sample [-c CONFIG] [flags] [key.path=value ...]',
+    '       bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
+    '       bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|IDX.gz] [--features MODEL.onnx] [flags]  (eval --help)',
     '',
     'DDIM sampling (Song et al., 2021) from an ONNX diffusion model. Without -c, the shipped',
     'Fashion-MNIST model and its config are used.',
@@ -180,7 +190,7 @@ async function runSample(args: ParsedArgs): Promise<void> {
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const pipeline = await createPipeline(config);
+  const pipeline = await createPipeline(config, { onWarning: warn });
   try {
     const showProgress = !args.quiet && process.stderr.isTTY === true;
     const bar = showProgress ? progressBar(Math.min(config.sampler.micro_batch, config.sampler.n_samples)) : undefined;
@@ -205,15 +215,202 @@ async function runSample(args: ParsedArgs): Promise<void> {
   }
 }
 
+const DEFAULT_FEATURES = fileURLToPath(new URL('./models/fashion_mnist_classifier.onnx', import.meta.url));
+const DEFAULT_REFERENCE = fileURLToPath(new URL('./models/fashion_mnist_test_stats.json', import.meta.url));
+
+function evalUsage(): string {
+  return [
+    'Usage: bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|IDX.gz] [--features MODEL.onnx] [flags]',
+    '',
+    'Fréchet distance between the feature statistics of a folder of samples and a reference set (FID\'s',
+    'formula), and the Inception-Score-style score exp(E[KL(p(y|x) || p(y))]) of the samples, from one ONNX',
+    'feature/classifier model. Without --features, the shipped Fashion-MNIST classifier is used and the',
+    'Fashion-MNIST test set statistics shipped with it are the default reference.',
+    '',
+    'Flags (kebab-case works too):',
+    '  --samples DIR                  folder of sample images, searched recursively (default: samples)',
+    '  --reference PATH               a folder of images, an idx images file (.gz) or a stats file (.json)',
+    '  --reference_labels IDX.gz      idx labels for an idx reference: reports the classifier\'s accuracy',
+    '  --reference_pad N              black border added around idx images (default 2: 28x28 -> 32x32)',
+    '  --save_stats FILE.json         write the reference\'s feature statistics (then --samples is optional)',
+    '  --features MODEL.onnx          feature/classifier model (default: models/fashion_mnist_classifier.onnx)',
+    '  --features_output NAME         output used for the distance (default: "features", or the only output)',
+    '  --logits_output NAME           output read as class logits for the score (default: "logits")',
+    '  --input_range LOW,HIGH         value range of a float input (default -1,1; uint8 inputs get 0..255)',
+    '  --image_size N                 input side for models whose H and W are not fixed in the file',
+    '  --splits N                     splits for the score\'s mean ± std (default 10)',
+    '  --batch_size N                 images per model call (default: up to 250, fewer for large inputs)',
+    '  --json                         print the report as JSON',
+    '  --quiet                        no progress',
+    '',
+    'Images are resized (short side, center crop) and converted to the model\'s input channels.',
+  ].join('\n');
+}
+
+async function runEval(args: ParsedArgs): Promise<void> {
+  const stray = args.overrides[0];
+  if (stray) throw new UserError(`${stray.origin} is not an eval flag; see bun run ddim eval --help`);
+  if (args.config !== undefined) throw new UserError('--config is not an eval flag; see bun run ddim eval --help');
+  const one = (name: string): string | undefined => {
+    const values = args.rest.get(name);
+    if (values && values.length > 1) throw new UserError(`--${name} given ${values.length} times`);
+    return values?.[0];
+  };
+  const integer = (name: string): number | undefined => {
+    const value = one(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UserError(`--${name}: expected a whole number, got "${value}"`);
+    return Number(value);
+  };
+  const rangeText = one('input_range');
+  let inputRange: [number, number] | undefined;
+  if (rangeText !== undefined) {
+    const parts = rangeText.split(',').map((p) => Number(p.trim()));
+    if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0]! >= parts[1]!) {
+      throw new UserError(`--input_range: expected LOW,HIGH with LOW < HIGH (e.g. 0,1 or -1,1), got "${rangeText}"`);
+    }
+    inputRange = [parts[0]!, parts[1]!];
+  }
+  const json = one('json');
+  if (json !== undefined && !/^(true|false)$/.test(json)) throw new UserError(`--json takes no value (or true/false), got "${json}"`);
+  const saveStats = one('save_stats');
+  let samples = one('samples');
+  if (samples === undefined && saveStats === undefined) {
+    samples = 'samples';
+    if (!existsSync(samples)) throw new UserError('samples folder not found: samples (run `bun run ddim sample` first, or give --samples DIR)');
+  }
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  const showProgress = !args.quiet && process.stderr.isTTY === true;
+  let last = 0;
+  const onProgress = (p: EvalProgress) => {
+    const now = performance.now();
+    if (now - last < 100 && p.done !== p.total) return;
+    last = now;
+    const rate = p.done / (p.elapsedMs / 1000);
+    process.stderr.write(`\r${p.phase}: ${p.done}/${p.total} images · ${rate.toFixed(0)} img/s\x1b[K`);
+  };
+  const report = await evaluate({
+    samples,
+    reference: one('reference'),
+    referenceLabels: one('reference_labels'),
+    referencePad: integer('reference_pad'),
+    saveStats,
+    features: one('features') ?? DEFAULT_FEATURES,
+    defaultReference: DEFAULT_REFERENCE,
+    featuresOutput: one('features_output'),
+    logitsOutput: one('logits_output'),
+    inputRange,
+    imageSize: integer('image_size'),
+    splits: integer('splits'),
+    batchSize: integer('batch_size'),
+    createdBy: `bun run ddim eval ${process.argv.slice(3).join(' ')}`,
+    onProgress: showProgress ? onProgress : undefined,
+    onWarning: warn,
+  });
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  if (json === 'true') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${formatEvalReport(report)}\n`);
+  if (!args.quiet) {
+    const { images, totalMs, imagesPerSecond } = report.timings;
+    process.stderr.write(`evaluated ${images} image(s) in ${(totalMs / 1000).toFixed(1)} s (${imagesPerSecond.toFixed(0)}/s)\n`);
+  }
+}
+
+/**
+ * `ddim serve`: the HTTP service (server.ts) under Bun.serve. SIGTERM/SIGINT stop
+ * accepting, let requests in flight finish within server.shutdown_grace_ms, cancel the
+ * rest (they answer 503), and return (exit 0). A second signal cancels at once.
+ */
+async function runServe(args: ParsedArgs): Promise<void> {
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  for (const note of args.notes) warn(note);
+  const flag = (name: string): string | undefined => args.rest.get(name)?.at(-1);
+  const port = flag('port');
+  const host = flag('host');
+  if (port !== undefined && !/^\d+$/.test(port)) throw new UserError(`--port: expected a port number in 0..65535, got "${port}"`);
+  const flags: Override[] = [];
+  if (port !== undefined) flags.push({ path: 'server.port', value: Number(port), origin: '--port' });
+  if (host !== undefined) flags.push({ path: 'server.host', value: host, origin: '--host' });
+  const config = mergePluginFlags({ ...args, overrides: [...args.overrides, ...flags] }, warn);
+  const { server: options } = config;
+  let authToken: string | undefined;
+  if (options.auth_token_env) {
+    authToken = process.env[options.auth_token_env];
+    if (!authToken) throw new UserError(`server.auth_token_env: the environment variable ${options.auth_token_env} is not set (or empty); set it to the bearer token`);
+  }
+  // Loaded here so that the other commands do not pay for the HTTP stack.
+  const { SamplingService, createApp } = await import('./server.ts');
+  const pipeline = await createPipeline(config, { onWarning: warn });
+  const service = new SamplingService(pipeline);
+  const app = createApp({ service, authToken, log: args.quiet ? undefined : log });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: options.host,
+      port: options.port,
+      // Bodies past the limit get our 413 JSON; Bun's own cap sits just above it.
+      maxRequestBodySize: options.max_body_bytes + 65536,
+      fetch(request, bunServer) {
+        // A sampling request may stay silent for minutes: server.request_timeout_ms bounds it, not Bun's idle timer.
+        if (request.method === 'POST') bunServer.timeout(request, 0);
+        return app.fetch(request);
+      },
+    });
+  } catch (error) {
+    await pipeline.dispose();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError(`cannot listen on ${options.host}:${options.port}: ${reason}`);
+  }
+  log(
+    `ddim serve: listening on http://${server.hostname}:${server.port} · model ${pipeline.model.info.path} · ` +
+      `max_batch ${service.scheduler.maxBatch}${authToken ? ' · bearer auth' : ''}`,
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) {
+        log(`${signal} again: cancelling requests in flight now`);
+        void service.close(0);
+        return;
+      }
+      stopping = true;
+      log(`${signal}: no longer accepting; waiting up to ${options.shutdown_grace_ms} ms for ${service.inFlight.requests} request(s) in flight`);
+      void (async () => {
+        const closing = server.stop(false);
+        const { finished, cancelled } = await service.close(options.shutdown_grace_ms);
+        log(`shut down: ${finished} request(s) finished, ${cancelled} cancelled`);
+        // Let the cancelled requests' 503 answers go out, then close whatever is left.
+        await Promise.race([closing, new Promise((wake) => setTimeout(wake, 1000))]);
+        await server.stop(true);
+        await pipeline.dispose();
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        resolve();
+      })();
+    };
+    const onTerm = () => onSignal('SIGTERM');
+    const onInt = () => onSignal('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.help || args.command === 'help') {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${args.command === 'eval' ? evalUsage() : usage()}\n`);
     return 0;
   }
   switch (args.command) {
     case 'sample':
       await runSample(args);
+      return 0;
+    case 'eval':
+      await runEval(args);
+      return 0;
+    case 'serve':
+      await runServe(args);
       return 0;
   }
   return 0;

@@ -84,6 +84,20 @@ function coldStart() {
   row('cold start to first model call', `${fmt(median, 0)} ms`, `5 runs: ${times.map((t) => fmt(t, 0)).join(', ')} ms`, '< 1000 ms');
 }
 
+/** 6. Server: 16 concurrent one-image clients ÷ one CLI run of 16 images (bench/server.ts). */
+function server() {
+  const result = Bun.spawnSync(['bun', join(ROOT, 'bench/server.ts'), '--clients', '16', '--steps', '20', '--rounds', '3'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const text = result.stdout.toString();
+  const ratio = Number(/ratio server\/cli = ([\d.]+)/.exec(text)?.[1]);
+  const rate = (label: string) => Number(new RegExp(`${label}:.*?([\\d.]+) images/s`).exec(text)?.[1]);
+  if (result.exitCode !== 0 || !Number.isFinite(ratio)) {
+    row('server, 16 clients ÷ CLI of 16', '-', `bench/server.ts failed: ${result.stderr.toString().trim().split('\n').at(-1)}`, '>= 0.8');
+    return;
+  }
+  results.server = { ratio, serverImagesPerSec: rate('server'), cliImagesPerSec: rate('cli'), output: text };
+  row('server, 16 clients ÷ CLI of 16', fmt(ratio, 3), `server ${fmt(rate('server'), 2)} vs CLI ${fmt(rate('cli'), 2)} images/s, 20 steps`, '>= 0.8');
+}
+
 const started = performance.now();
 const fashion = defaultModel();
 const cifar = cifarModel();
@@ -92,6 +106,7 @@ await stepMath(fashion, 16);
 await batchScaling(fashion, 10);
 memory();
 coldStart();
+server();
 if (typeof cifar === 'string') {
   row('cifar10-size model', '-', cifar, '');
 } else {

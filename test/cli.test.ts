@@ -235,6 +235,28 @@ describe('bad input', () => {
   });
 });
 
+// Machines with onnxruntime-node's CUDA binaries installed really run CUDA; CI has none.
+const hasCudaBinaries = existsSync(join(import.meta.dir, '../node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so'));
+
+describe.skipIf(hasCudaBinaries)('execution providers without CUDA binaries', () => {
+  test('--provider cuda alone fails in one line naming the provider', async () => {
+    expectUserError(await runCli(['sample', '--provider', 'cuda', '--save_dir', tempDirSync(), ...FAST]), 'execution provider "cuda" is not available', 'valid here: cpu');
+  });
+
+  test('[cuda, cpu] falls back to the CPU with a warning and records what ran', async () => {
+    const dir = tempDirSync();
+    const result = await runCli(['sample', '--provider', 'cuda', '--provider', 'cpu', '--n_samples', '1', '--save_dir', dir, '--skip_steps', '2']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('warning: execution provider "cuda" is not available');
+    expect(result.stderr).not.toContain('onnxruntime_src');
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).model.providers).toEqual(['cpu']);
+  });
+
+  test('an unknown provider is refused by the config schema', async () => {
+    expectUserError(await runCli(['sample', '--provider', 'tpu', ...FAST]), '--provider: expected one of cpu|cuda, got "tpu"');
+  });
+});
+
 describe('the command line', () => {
   test('--help lists the reference flags', async () => {
     const result = await runCli(['--help']);
@@ -253,6 +275,17 @@ describe('the command line', () => {
     expect(kebab.exitCode).toBe(0);
     expect(snake.stderr).toContain('--load_ema: an ONNX file holds one set of weights');
     for (const [name, bytes] of pngs(a)) expect(pngs(b).get(name)!.equals(bytes)).toBe(true);
+  });
+
+  test('on a terminal, stderr shows step, batch, images/s and ETA', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal, as a user's shell would.
+    const { ROOT } = await import('./support/paths.ts');
+    const command = `bun ${join(ROOT, 'cli.ts')} sample --n_samples 4 --micro_batch 2 --skip_steps 10 --save_dir ${tempDirSync()}`;
+    const child = Bun.spawn(['script', '-qfec', command, '/dev/null'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+    const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/\r\[#*\.*\] +\d+% sample step \d+\/10 · batch [12]\/2 · [\d.]+ img\/s · ETA \d+:\d\d/);
+    expect(out).toContain('wrote 4 sample result(s)');
   });
 
   test('without a terminal, stderr gets no progress bar', async () => {
