@@ -127,20 +127,15 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       }
     }
   }
-  const listOverrides = [...lists.values()].map(({ path, values, origin }) => ({ path, value: values, origin }));
+  // `--plugin` adds to the config's plugins; `--provider` replaces the config's list.
+  const listOverrides = [...lists.values()].map(({ path, values, origin }) => ({ path, value: values, origin, append: path === 'plugins' }));
   parsed.overrides = [...dotted, ...flagOverrides, ...listOverrides];
   return parsed;
 }
 
-/** Plugins from --plugin add to the config's list instead of replacing it. */
-function mergePluginFlags(args: ParsedArgs, warn: (m: string) => void): DdimConfig {
-  const pluginFlag = args.overrides.find((o) => o.path === 'plugins' && o.origin.startsWith('--'));
-  const others = args.overrides.filter((o) => o !== pluginFlag);
-  const config = loadConfig(args.config ?? DEFAULT_CONFIG, { overrides: others, onWarning: warn });
-  if (!pluginFlag) return config;
-  return loadConfig(args.config ?? DEFAULT_CONFIG, {
-    overrides: [...others, { ...pluginFlag, value: [...config.plugins, ...(pluginFlag.value as string[])] }],
-  });
+/** The config the command line asks for: the file (or the shipped default) plus flags and overrides. */
+function resolveConfig(args: ParsedArgs, warn: (m: string) => void): DdimConfig {
+  return loadConfig(args.config ?? DEFAULT_CONFIG, { overrides: args.overrides, onWarning: warn });
 }
 
 function formatDuration(seconds: number): string {
@@ -185,7 +180,7 @@ function progressBar(microBatch: number): { update(p: Progress): void; done(): v
 async function runSample(args: ParsedArgs): Promise<void> {
   const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
   for (const note of args.notes) warn(note);
-  const config = mergePluginFlags(args, warn);
+  const config = resolveConfig(args, warn);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -332,7 +327,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const flags: Override[] = [];
   if (port !== undefined) flags.push({ path: 'server.port', value: Number(port), origin: '--port' });
   if (host !== undefined) flags.push({ path: 'server.host', value: host, origin: '--host' });
-  const config = mergePluginFlags({ ...args, overrides: [...args.overrides, ...flags] }, warn);
+  const config = resolveConfig({ ...args, overrides: [...args.overrides, ...flags] }, warn);
   const { server: options } = config;
   let authToken: string | undefined;
   if (options.auth_token_env) {
