@@ -17,5 +17,5 @@ export type {
 export type { DdimSampler, NoiseStreams, SamplerHooks, StepEvent } from './sampler.ts';
 export { UserError } from './errors.ts';
 export { clampUnit } from './math/clamp.ts';
-export { allTimesteps, linspace, roundHalfEven } from './schedule-helpers.ts';
+export { allTimesteps, linspace, roundHalfEven, skipOrAll } from './schedule-helpers.ts';
 export { fillGaussian, INITIAL_STEP, type NoiseKey } from './noise/philox.ts';
