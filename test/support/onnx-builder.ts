@@ -32,8 +32,9 @@ const intField = (field: number, value: number | bigint): Field => Uint8Array.fr
 const bytesField = (field: number, bytes: Uint8Array): Field => concat([varint((field << 3) | 2), varint(bytes.length), bytes]);
 const stringField = (field: number, text: string): Field => bytesField(field, new TextEncoder().encode(text));
 
-const FLOAT = 1;
-const INT64 = 7;
+/** ONNX TensorProto data types. */
+export const FLOAT = 1;
+export const INT64 = 7;
 
 export interface TensorInit {
   readonly name: string;
@@ -65,10 +66,19 @@ export interface NodeSpec {
   readonly op: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** Integer attributes, e.g. Cast's `to` or Concat's `axis`. */
+  readonly attributes?: Readonly<Record<string, number>>;
+}
+
+const ATTRIBUTE_INT = 2;
+
+function attribute(name: string, value: number): Uint8Array {
+  return concat([stringField(1, name), intField(3, value), intField(20, ATTRIBUTE_INT)]);
 }
 
 function node(spec: NodeSpec, index: number): Uint8Array {
-  return concat([...spec.inputs.map((i) => stringField(1, i)), ...spec.outputs.map((o) => stringField(2, o)), stringField(3, `n${index}`), stringField(4, spec.op)]);
+  const attributes = Object.entries(spec.attributes ?? {}).map(([name, value]) => bytesField(5, attribute(name, value)));
+  return concat([...spec.inputs.map((i) => stringField(1, i)), ...spec.outputs.map((o) => stringField(2, o)), stringField(3, `n${index}`), stringField(4, spec.op), ...attributes]);
 }
 
 /** Serialize an ONNX ModelProto (IR 8, default opset 13). */
