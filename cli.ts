@@ -425,4 +425,3 @@ try {
   }
 }
 
-export type { ParsedArgs };
