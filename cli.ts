@@ -181,11 +181,12 @@ async function runSample(args: ParsedArgs): Promise<void> {
   const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
   for (const note of args.notes) warn(note);
   const config = resolveConfig(args, warn);
+  const pipeline = await createPipeline(config, { onWarning: warn });
+  // From here on, Ctrl-C stops after the current step and keeps the finished images.
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const pipeline = await createPipeline(config, { onWarning: warn });
   try {
     const showProgress = !args.quiet && process.stderr.isTTY === true;
     const bar = showProgress ? progressBar(Math.min(config.sampler.micro_batch, config.sampler.n_samples)) : undefined;

@@ -124,9 +124,6 @@ export class Pipeline {
     let alphas = this.#alphas.get(key);
     if (!alphas) {
       alphas = alphasCumprod({ totalSteps: p.total_steps, betaSchedule: p.beta_schedule, betaStart: p.beta_start, betaEnd: p.beta_end, betas: p.betas });
-      if (p.betas && p.betas.length !== p.total_steps) {
-        throw new UserError(`diffusion.params.betas: expected total_steps (${p.total_steps}) values, got ${p.betas.length}`);
-      }
       this.#alphas.set(key, alphas);
     }
     return alphas;
@@ -169,7 +166,7 @@ export class Pipeline {
       options: modeOptions,
       seed: config.seed,
       nSamples: sampler.n_samples,
-      microBatch: Math.min(sampler.micro_batch, sampler.n_samples),
+      microBatch: sampler.micro_batch,
       shape: { channels, height, width },
       sampler: engine,
       initialNoise,

@@ -64,6 +64,7 @@ export interface ModeContext<O> {
   readonly options: O;
   readonly seed: number;
   readonly nSamples: number;
+  /** Samples per model call (the config's micro_batch); a mode caps it by its own row count. */
   readonly microBatch: number;
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   /** The shared DDIM engine over the model, schedule and eta of this run. */

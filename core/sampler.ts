@@ -59,6 +59,7 @@ export class DdimSampler {
   #t = new Int32Array(0);
   #noise: Float32Array | null = null;
   #x0: Float32Array | null = null;
+  readonly #noiseKey = { seed: 0, stream: 0, step: 0, domain: 0 };
 
   constructor(model: DiffusionModel, settings: SamplerSettings, hooks: SamplerHooks = {}) {
     const { alphasCumprod: ac, timesteps, objective, eta } = settings;
@@ -104,8 +105,13 @@ export class DdimSampler {
       const coefficients = this.#forward[i]!;
       const noiseBuffer = coefficients.sigma > 0 && t > 0 ? this.#noise : null;
       if (noiseBuffer) {
+        const key = this.#noiseKey;
+        key.seed = seed;
+        key.step = t;
+        key.domain = noise.domain;
         for (let s = 0; s < batch; s++) {
-          fillGaussian(noiseBuffer, s * size, size, { seed, stream: noise.streams[s]!, step: t, domain: noise.domain });
+          key.stream = noise.streams[s]!;
+          fillGaussian(noiseBuffer, s * size, size, key);
         }
       }
       const preview = onPreview && previewEvery > 0 && (done % previewEvery === 0 || done === steps) ? this.#x0 : null;

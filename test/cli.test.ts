@@ -46,6 +46,16 @@ describe('determinism', () => {
     }
   });
 
+  test('interpolation rows are the same whether pairs share a model call or not', async () => {
+    const [together, apart] = [tempDirSync(), tempDirSync()];
+    const args = ['sample', '--mode', 'interpolate', '--n_samples', '3', '--n_interpolate', '4', '--ddim_eta', '1', ...FAST];
+    expect((await runCli([...args, '--save_dir', together])).exitCode).toBe(0);
+    expect((await runCli([...args, '--micro_batch', '4', '--save_dir', apart])).exitCode).toBe(0);
+    const a = pngs(together);
+    expect(a.size).toBe(3);
+    for (const [name, bytes] of a) expect(pngs(apart).get(name)!.equals(bytes)).toBe(true);
+  });
+
   test('sample i does not depend on how many samples run, and another seed changes it', async () => {
     const [few, many, otherSeed] = [tempDirSync(), tempDirSync(), tempDirSync()];
     await runCli(['sample', '--n_samples', '3', '--seed', '7', '--ddim_eta', '1', '--save_dir', few, ...FAST]);

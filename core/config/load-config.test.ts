@@ -110,6 +110,12 @@ describe('loadConfig', () => {
     expect(config.plugins).toEqual([join(dir, 'a.ts'), join(dir, 'b.ts')]);
   });
 
+  test('checks an explicit betas list against total_steps', () => {
+    const dir = tempDirSync();
+    const file = configFile(dir, 'x.yaml', 'data: {img_size: 32, img_channels: 3}\ndiffusion: {params: {total_steps: 3, betas: [0.1, 0.2]}}\n');
+    expect(messageOf(() => loadConfig(file))).toContain('x.yaml: diffusion.params.betas: expected total_steps (3) values, got 2');
+  });
+
   test('reads override values as YAML and rejects malformed overrides', () => {
     expect(parseOverride('sampler.save_npy=true').value).toBe(true);
     expect(parseOverride('diffusion.params.betas=[0.1, 0.2]').value).toEqual([0.1, 0.2]);

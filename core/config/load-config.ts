@@ -151,6 +151,11 @@ export function validateConfig(raw: Record<string, unknown>, origins: Map<string
     throw new ConfigError(`${where}: ${issueMessage(issue, keys)}`, { path: dotted });
   }
   const config = result.output as DdimConfig;
+  const { betas, total_steps } = config.diffusion.params;
+  if (betas && betas.length !== total_steps) {
+    const origin = origins.get('diffusion.params.betas') ?? (source ? displayPath(source) : 'config');
+    throw new ConfigError(`${origin}: diffusion.params.betas: expected total_steps (${total_steps}) values, got ${betas.length}`, { path: 'diffusion.params.betas' });
+  }
   return source ? { ...config, source } : config;
 }
 

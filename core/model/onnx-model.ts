@@ -128,12 +128,13 @@ export async function loadOnnxModel(path: string, options: ModelOptions = {}): P
   const outputName = session.outputNames[0]!;
   const size = channels * height * width;
 
+  // Grows to the largest batch seen; smaller batches (the server's mixed ones) use a view of it.
   let timesteps = timestepArray(timestepType, 0);
   const setTimesteps = (values: ArrayLike<number>, batch: number): TimestepArray => {
-    if (timesteps.length !== batch) timesteps = timestepArray(timestepType, batch);
+    if (timesteps.length < batch) timesteps = timestepArray(timestepType, batch);
     if (timesteps instanceof BigInt64Array) for (let i = 0; i < batch; i++) timesteps[i] = BigInt(values[i]!);
     else for (let i = 0; i < batch; i++) timesteps[i] = values[i]!;
-    return timesteps;
+    return timesteps.length === batch ? timesteps : timesteps.subarray(0, batch);
   };
 
   const runRaw = async (x: Float32Array, t: ArrayLike<number>, batch: number): Promise<ort.Tensor> => {

@@ -11,7 +11,7 @@ export const sample = defineMode({
     const { sampler, microBatch } = context;
     const size = sampler.sampleSize;
     const x = new Float32Array(Math.min(microBatch, plan.count) * size);
-    const streams = new Int32Array(microBatch);
+    const streams = new Int32Array(Math.min(microBatch, plan.count));
     for (let start = 0; start < plan.count; start += microBatch) {
       const count = Math.min(microBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
