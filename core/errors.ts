@@ -31,3 +31,8 @@ export class AbortedError extends Error {
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }
+
+/** The first line of an error's message: what a one-line user error quotes from a library. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
+}

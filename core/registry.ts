@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
-import { UserError } from './errors.ts';
+import { firstLine, UserError } from './errors.ts';
 import type { ModePlugin, Plugin, PluginModule, SchedulePlugin } from './plugin.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -52,7 +52,7 @@ export class Registry {
       try {
         mod = await import(specifier.startsWith('/') ? pathToFileURL(specifier).href : specifier);
       } catch (error) {
-        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        const reason = firstLine(error);
         throw new UserError(`cannot load plugin "${specifier}": ${reason}`, { path: 'plugins' });
       }
       const exported = mod.plugins ?? mod.default;

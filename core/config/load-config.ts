@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, firstLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
 import { ConfigSchema, type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
@@ -79,7 +79,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   try {
     data = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new ConfigError(`${shown}: not valid YAML: ${reason}`);
   }
   if (data === null || data === undefined) data = {};

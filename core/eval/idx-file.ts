@@ -1,7 +1,7 @@
 /** The idx format of (Fashion-)MNIST: `*-images-idx3-ubyte(.gz)`, `*-labels-idx1-ubyte(.gz)`. */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../errors.ts';
+import { firstLine, UserError } from '../errors.ts';
 
 export interface IdxArray {
   /** e.g. [10000, 28, 28] for images, [10000] for labels. */
@@ -26,7 +26,7 @@ export function readIdx(path: string): IdxArray {
     bytes = readFileSync(path);
     if (isGzip(bytes)) bytes = gunzipSync(bytes);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(`cannot read idx file ${path}: ${reason}`);
   }
   if (!isIdx(bytes)) throw new UserError(`${path} is not an unsigned-byte idx file (expected bytes 00 00 08 ndims)`);

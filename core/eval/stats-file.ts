@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { UserError } from '../errors.ts';
+import { firstLine, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic-file.ts';
 import type { FeatureStats } from './feature-stats.ts';
 
@@ -75,7 +75,7 @@ export function readStatsFile(path: string): StatsFile {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(`cannot read stats file ${path}: ${reason}`);
   }
   const result = v.safeParse(StatsSchema, raw);
@@ -117,7 +117,7 @@ export async function writeStatsFile(path: string, file: StatsFile): Promise<voi
   try {
     await writeFileAtomic(path, lines.join('\n'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(`cannot write stats file ${path}: ${reason}`);
   }
 }

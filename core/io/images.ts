@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { UserError } from '../errors.ts';
+import { firstLine, UserError } from '../errors.ts';
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;
 
@@ -48,7 +48,7 @@ export async function decodeImage(
     image = channels === 1 ? image.grayscale() : image.removeAlpha().toColourspace('srgb');
     raw = await image.raw().toBuffer();
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(`cannot read image ${name}: ${reason}`);
   }
   const pixels = size * size;

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { UserError } from '../errors.ts';
+import { firstLine, UserError } from '../errors.ts';
 import type { FeatureModel, FeatureModelInfo, FeatureModelOptions } from '../eval/feature-model.ts';
 import { nearest } from '../suggest.ts';
 import type { DiffusionModel, ExecutionProvider, ModelInfo, ModelOptions, TimestepType } from './model.ts';
@@ -34,10 +34,6 @@ function tensorMetadata(session: ort.InferenceSession, name: string, input: bool
 
 function staticDim(dim: number | string | undefined): number | undefined {
   return typeof dim === 'number' && dim > 0 ? dim : undefined;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
 }
 
 /** The providers each session really got (after a CUDA fallback, fewer than asked for). */
@@ -163,7 +159,7 @@ export async function loadOnnxModel(path: string, options: ModelOptions = {}): P
   } catch (error) {
     await session.release();
     if (error instanceof UserError) throw error;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(
       `model ${path} does not accept ${inputName} [1,${channels},${height},${width}] float32 with ${timestepName} [1] ${timestepType}: ${reason}`,
     );
@@ -305,7 +301,7 @@ export async function loadOnnxFeatureModel(path: string, options: FeatureModelOp
   } catch (error) {
     await session.release();
     if (error instanceof UserError) throw error;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new UserError(`feature model ${path} does not accept ${inputName} [1,${channels},${height},${width}] ${inputType}: ${reason}`);
   }
 

@@ -1,6 +1,7 @@
 import { parseOverride } from '../config/overrides.ts';
 import { HttpError } from './http-error.ts';
 import type { Upload } from './upload-images.ts';
+import { firstLine } from '../errors.ts';
 
 /** A request body as fields (JSON, or multipart text parts) plus uploaded files. */
 export interface Payload {
@@ -70,7 +71,7 @@ async function parseMultipart(request: Request, bytes: Uint8Array): Promise<Payl
     const copy = new Request(request.url, { method: 'POST', headers: { 'content-type': request.headers.get('content-type')! }, body: bytes });
     form = await copy.formData();
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = firstLine(error);
     throw new HttpError(400, 'invalid_multipart', `the body is not valid multipart/form-data: ${reason}`, { field: 'body' });
   }
   // A Map, then fromEntries: a part named __proto__ stays an own (and so unknown) field.

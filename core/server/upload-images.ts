@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../io/images.ts';
 import type { ImageSource } from '../plugin.ts';
 import { HttpError } from './http-error.ts';
+import { firstLine } from '../errors.ts';
 
 /** One uploaded image and the request field it came in (for messages). */
 export interface Upload {
@@ -37,7 +38,7 @@ export async function decodeUploads(uploads: readonly Upload[], size: number, ch
     try {
       meta = await sharp(bytes).metadata();
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = firstLine(error);
       throw new HttpError(400, 'invalid_image', `${field}: cannot read image: ${reason}`, { field });
     }
     if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
