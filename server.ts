@@ -35,12 +35,16 @@ export interface AppDeps {
 
 const OPEN_PATHS = ['/v1/health', '/openapi.json'];
 
+/** Logs what is a bug (a 5xx other than shutdown and timeout), with its stack. */
+function logUnexpected(http: HttpError, error: unknown, log: ((line: string) => void) | undefined): void {
+  if (http.status >= 500 && http.status !== 503 && http.status !== 504) {
+    log?.(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+}
+
 function errorResponse(error: unknown, log: ((line: string) => void) | undefined, headers: Record<string, string> = {}): Response {
   const http = toHttpError(error);
-  if (http.status >= 500 && http.status !== 503 && http.status !== 504) {
-    const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log?.(`error: ${cause}`);
-  }
+  logUnexpected(http, error, log);
   return http.toResponse(headers);
 }
 
@@ -167,7 +171,7 @@ export function createApp(deps: AppDeps): Hono {
         if (gone.signal.aborted) return;
         await previews.catch(() => undefined);
         const http = toHttpError(error);
-        if (http.status === 500) log?.(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        logUnexpected(http, error, log);
         await send('error', http.toJSON());
       } finally {
         c.req.raw.signal.removeEventListener('abort', leave);
