@@ -183,6 +183,7 @@ export class Pipeline {
     const plan = await mode.plan(context);
     items = plan.count;
     const layout = { channels, height, width, frames: plan.framesPerItem, border: BORDER };
+    const picture = pictureSize(layout);
     await sink.begin({
       config,
       mode: mode.name,
@@ -191,7 +192,7 @@ export class Pipeline {
       seed: config.seed,
       model: { path: this.model.info.path, sha256: this.modelSha256, providers: this.model.info.providers },
       shape: { channels, height, width },
-      picture: { ...pictureSize(layout), channels },
+      picture: { ...picture, channels },
     });
 
     // PNG encoding and writing of one batch overlap with the next batch's model calls.
@@ -202,11 +203,9 @@ export class Pipeline {
         const frames = batch.frames ?? batch.samples;
         const perItem = plan.framesPerItem * size;
         const encoding = Promise.all(
-          Array.from({ length: batch.count }, (_, i) => {
-            const picture = renderPicture(frames, i * perItem, layout);
-            const { width: w, height: h } = pictureSize(layout);
-            return encodePng(picture, w, h, channels);
-          }),
+          Array.from({ length: batch.count }, (_, i) =>
+            encodePng(renderPicture(frames, i * perItem, layout), picture.width, picture.height, channels),
+          ),
         );
         await pending;
         pending = encoding.then((pngs) => sink.write(batch, pngs));
