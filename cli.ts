@@ -225,7 +225,7 @@ function evalUsage(): string {
     '',
     'Flags (kebab-case works too):',
     '  --samples DIR                  folder of sample images, searched recursively (default: samples)',
-    '  --reference PATH               a folder of images, an idx images file (.gz) or a stats file (.json)',
+    '  --reference PATH               a folder of images, an idx images file (.gz), or stats (.json; .npz with mu, sigma)',
     '  --reference_labels IDX.gz      idx labels for an idx reference: reports the classifier\'s accuracy',
     '  --reference_pad N              black border added around idx images (default 2: 28x28 -> 32x32)',
     '  --save_stats FILE.json         write the reference\'s feature statistics (then --samples is optional)',

@@ -13,6 +13,8 @@ import sharp from 'sharp';
 import { decodeImage } from '../core/io/images.ts';
 import { loadOnnxFeatureModel } from '../core/model/onnx-model.ts';
 import { sha256File } from '../core/eval/stats-file.ts';
+import { encodeNpy } from '../core/io/npy.ts';
+import { zipSync } from 'fflate';
 import { idxBytes } from '../core/eval/test-support.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -103,6 +105,26 @@ describe('ddim eval', () => {
     expect(file.model).toMatchObject({ file: 'fashion_mnist_classifier.onnx', sha256: sha256File(CLASSIFIER), output: 'features', input: [1, 32, 32] });
     // the other direction is a different comparison with a different answer
     expect(evalJson(['--samples', join(dir, 'b'), '--reference', join(dir, 'a')]).frechetDistance).not.toBe(direct.frechetDistance);
+  });
+
+  test('pytorch-fid style .npz statistics (mu, sigma) give the same distance as the same numbers in a stats file', () => {
+    const shipped = JSON.parse(readFileSync(SHIPPED_STATS, 'utf8'));
+    const npz = join(dir, 'test_stats.npz');
+    writeFileSync(npz, zipSync({
+      'mu.npy': encodeNpy([shipped.dim], Float64Array.from(shipped.mean)),
+      'sigma.npy': encodeNpy([shipped.dim, shipped.dim], Float64Array.from(shipped.cov.flat())),
+    }));
+    const viaJson = evalJson(['--samples', samples, '--reference', SHIPPED_STATS]);
+    const result = cli(['eval', '--samples', samples, '--reference', npz, '--json']);
+    expect(result.code).toBe(0);
+    const viaNpz = JSON.parse(result.stdout);
+    expect(viaNpz.reference).toEqual({ kind: 'npz', path: npz, count: null, accuracy: null, inceptionScore: null });
+    expect(viaNpz.frechetDistance).toBe(viaJson.frechetDistance);
+    expect(viaNpz.inceptionScore.scores).toEqual(viaJson.inceptionScore.scores);
+    // nothing in the file says which network made it: the user is told so
+    expect(result.stderr).toMatch(/warning: .*test_stats\.npz does not record the network or preprocessing/);
+    const text = cli(['eval', '--samples', samples, '--reference', npz, '--quiet']).stdout;
+    expect(text).toMatch(/^reference\s+.*test_stats\.npz: image count not recorded$/m);
   });
 
   test('an idx reference holding the same pixels is at distance 0, and labels give the accuracy', async () => {
@@ -203,6 +225,7 @@ describe('ddim eval on bad input', () => {
     ['a diffusion model as the feature model', () => ['--samples', samples, '--features', join(ROOT, 'models/ddpm_fashion_mnist.onnx')], /has inputs \[x, t\]; expected one image input/],
     ['a file that is not ONNX', () => (writeFileSync(join(dir, 'junk.onnx'), 'junk'), ['--samples', samples, '--features', join(dir, 'junk.onnx')]), /not a valid ONNX file/],
     ['reference statistics of another output', () => ['--samples', samples, '--reference', SHIPPED_STATS, '--features_output', 'logits'], /hold 128-d features; the model's "logits" output has 10/],
+    ['.npz statistics of another dimension', () => ['--samples', samples, '--reference', join(ROOT, 'test/eval-fixtures/fid_stats_savez.npz')], /fid_stats_savez\.npz hold 3-d features; the model's "features" output has 128\n$/],
     ['a reference that is neither images, idx nor stats', () => (writeFileSync(join(dir, 'notes.txt'), 'hello'), ['--samples', samples, '--reference', join(dir, 'notes.txt')]), /neither a folder of images/],
     ['a sampling flag', () => ['--samples', samples, '--skip_steps', '5'], /--skip_steps is not an eval flag/],
     ['--save_stats without a reference', () => ['--save_stats', join(dir, 'x.json')], /--save_stats needs --reference/],

@@ -11,14 +11,16 @@ import { listImages } from '../io/images.ts';
 import { loadOnnxFeatureModel } from '../model/onnx-model.ts';
 import type { ImageSource } from '../plugin.ts';
 import type { FeatureModel, FeatureModelOptions } from './feature-model.ts';
-import { type FeatureStats, type FeatureStatsAccumulator, featureStatsAccumulator } from './feature-stats.ts';
+import { type FeatureStats, type FeatureStatsAccumulator, type GaussianStats, featureStatsAccumulator } from './feature-stats.ts';
 import { frechetDistance } from './frechet-distance.ts';
 import { type InceptionScoreAccumulator, inceptionScoreAccumulator } from './inception-score.ts';
 import { isGzip, isIdx, readIdx } from './idx-file.ts';
 import { idxImageSource } from './idx-image-source.ts';
+import { readNpzStats } from './npz-stats.ts';
+import { isZip } from '../io/npz.ts';
 import { type StatsFile, looksLikeJson, readStatsFile, sha256File, writeStatsFile } from './stats-file.ts';
 
-export type ReferenceKind = 'stats' | 'images' | 'idx';
+export type ReferenceKind = 'stats' | 'npz' | 'images' | 'idx';
 
 export interface EvalProgress {
   readonly phase: 'reference' | 'samples';
@@ -32,7 +34,10 @@ export interface EvalOptions extends Pick<FeatureModelOptions, 'featuresOutput' 
   readonly features: string;
   /** A folder of sample images (searched recursively); may be left out only with saveStats. */
   readonly samples?: string;
-  /** A folder of images, an idx3 images file (gzipped or not) or a stats file written by saveStats. */
+  /**
+   * A folder of images, an idx3 images file (gzipped or not), a stats file written by
+   * saveStats, or another FID tool's .npz statistics (`mu`, `sigma`).
+   */
   readonly reference?: string;
   /** An idx1 labels file for an idx reference: the model's accuracy on it is reported and saved. */
   readonly referenceLabels?: string;
@@ -74,7 +79,8 @@ export interface EvalReport {
   readonly reference: {
     readonly kind: ReferenceKind;
     readonly path: string;
-    readonly count: number;
+    /** Images behind the statistics; null for an .npz file, which does not record it. */
+    readonly count: number | null;
     readonly accuracy: number | null;
     /** The reference images' own score (per-split scores only when computed in this run). */
     readonly inceptionScore: ScoreSummary | ScoreReport | null;
@@ -121,7 +127,7 @@ function firstBytes(path: string, count: number): Uint8Array {
   }
 }
 
-/** What a --reference path holds: a folder of images, an idx file or a stats file. */
+/** What a --reference path holds: a folder of images, an idx file, or a stats file (.json or .npz). */
 export function classifyReference(path: string): Reference {
   let stat;
   try {
@@ -133,7 +139,8 @@ export function classifyReference(path: string): Reference {
   const head = firstBytes(path, 64);
   if (isGzip(head) || isIdx(head)) return { kind: 'idx', path };
   if (looksLikeJson(head)) return { kind: 'stats', path };
-  throw new UserError(`reference ${path} is neither a folder of images, an idx images file (.gz) nor a stats file (.json)`);
+  if (isZip(head)) return { kind: 'npz', path };
+  throw new UserError(`reference ${path} is neither a folder of images, an idx images file (.gz) nor a stats file (.json, or .npz with mu and sigma)`);
 }
 
 /** The stats file must describe features of this model, or the distance means nothing. */
@@ -287,7 +294,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     if (!info.features && reference !== undefined) warn(`feature model ${info.path} has no features output: the distance is skipped (name one with --features_output)`);
     else if (reference === undefined && sampleFiles !== undefined && info.features) warn('no --reference given: the distance is skipped');
 
-    let referenceStats: FeatureStats | null = null;
+    let referenceStats: GaussianStats | null = null;
     let referenceReport: EvalReport['reference'] = null;
     let savedStats: string | null = null;
     let images = 0;
@@ -302,6 +309,14 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
         accuracy: file.accuracy ?? null,
         inceptionScore: file.inceptionScore ?? null,
       };
+    } else if (reference?.kind === 'npz') {
+      const stats = readNpzStats(reference.path);
+      if (info.features && stats.dim !== info.features.dim) {
+        throw new UserError(`reference stats ${reference.path} hold ${stats.dim}-d features; the model's "${info.features.name}" output has ${info.features.dim}`);
+      }
+      if (info.features) warn(`${reference.path} does not record the network or preprocessing it was computed with: the distance means something only if they are the same as this run's`);
+      referenceStats = stats;
+      referenceReport = { kind: 'npz', path: reference.path, count: null, accuracy: null, inceptionScore: null };
     } else if (reference !== undefined && (info.features || options.saveStats !== undefined || options.referenceLabels !== undefined)) {
       const source =
         reference.kind === 'images'

@@ -1,12 +1,16 @@
 /** Mean and covariance of feature vectors, accumulated batch by batch in float64. */
 
-export interface FeatureStats {
-  /** How many vectors the statistics were taken over. */
-  readonly count: number;
+/** A Gaussian fitted to feature vectors: all the Fréchet distance needs. */
+export interface GaussianStats {
   readonly dim: number;
   readonly mean: Float64Array;
   /** dim×dim row-major, unbiased (divided by count − 1), as numpy.cov and FID use. */
   readonly cov: Float64Array;
+}
+
+export interface FeatureStats extends GaussianStats {
+  /** How many vectors the statistics were taken over. */
+  readonly count: number;
 }
 
 export interface FeatureStatsAccumulator {

@@ -18,7 +18,8 @@ export function formatEvalReport(report: EvalReport): string {
       reference.accuracy === null ? undefined : `accuracy ${reference.accuracy.toFixed(4)}`,
       reference.inceptionScore ? `score ${reference.inceptionScore.mean.toFixed(4)} ± ${reference.inceptionScore.std.toFixed(4)}` : undefined,
     ].filter(Boolean);
-    rows.push(['reference', `${reference.path}: ${reference.count} images${extras.length ? ` (${extras.join(', ')})` : ''}`]);
+    const count = reference.count === null ? 'image count not recorded' : `${reference.count} images`;
+    rows.push(['reference', `${reference.path}: ${count}${extras.length ? ` (${extras.join(', ')})` : ''}`]);
   }
   if (report.savedStats) rows.push(['saved stats', report.savedStats]);
   if (report.frechetDistance !== null) rows.push(['frechet distance', report.frechetDistance.toFixed(4)]);

@@ -1,5 +1,5 @@
 /** The Fréchet distance between two Gaussians fitted to feature sets: FID's formula. */
-import type { FeatureStats } from './feature-stats.ts';
+import type { GaussianStats } from './feature-stats.ts';
 import { multiply, symmetrize, trace } from './matrix.ts';
 import { sqrtPsd, traceSqrtPsd } from './matrix-sqrt.ts';
 
@@ -10,7 +10,7 @@ import { sqrtPsd, traceSqrtPsd } from './matrix-sqrt.ts';
  * @example
  * frechetDistance(stats, stats); // 0 (up to round-off)
  */
-export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
+export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   if (a.dim !== b.dim) throw new RangeError(`frechetDistance: feature dimensions differ (${a.dim} vs ${b.dim})`);
   const n = a.dim;
   let meanTerm = 0;

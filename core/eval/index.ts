@@ -2,11 +2,12 @@
 export { evaluate, classifyReference, type EvalOptions, type EvalProgress, type EvalReport, type ReferenceKind, type ScoreReport, type ScoreSummary } from './evaluate.ts';
 export { formatEvalReport } from './format-report.ts';
 export { frechetDistance } from './frechet-distance.ts';
-export { featureStats, featureStatsAccumulator, type FeatureStats, type FeatureStatsAccumulator } from './feature-stats.ts';
+export { featureStats, featureStatsAccumulator, type FeatureStats, type FeatureStatsAccumulator, type GaussianStats } from './feature-stats.ts';
 export { inceptionScore, inceptionScoreAccumulator, type InceptionScore, type InceptionScoreAccumulator } from './inception-score.ts';
 export { sqrtPsd, traceSqrtPsd } from './matrix-sqrt.ts';
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.ts';
 export { readStatsFile, writeStatsFile, STATS_FORMAT, type StatsFile, type StatsProvenance } from './stats-file.ts';
+export { readNpzStats } from './npz-stats.ts';
 export { readIdx, type IdxArray } from './idx-file.ts';
 export { idxImageSource } from './idx-image-source.ts';
 export type { FeatureModel, FeatureModelInfo, FeatureModelOptions, FeatureBatch } from './feature-model.ts';

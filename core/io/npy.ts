@@ -8,8 +8,15 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** Parse a .npy buffer into float32 (float64 files are narrowed). */
-export function parseNpy(bytes: Uint8Array, name = 'npy file'): NpyArray {
+/** A decoded .npy header and where its data lie. */
+interface NpyLayout {
+  readonly shape: readonly number[];
+  readonly descr: string;
+  readonly count: number;
+  readonly body: Uint8Array;
+}
+
+function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new UserError(`${name}: not a .npy file`);
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -21,30 +28,44 @@ export function parseNpy(bytes: Uint8Array, name = 'npy file'): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new UserError(`${name}: unreadable .npy header`);
   if (fortran) throw new UserError(`${name}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
+  if (descr !== '<f4' && descr !== '<f8') throw new UserError(`${name}: dtype ${descr} is not supported; expected float32 (<f4) or float64 (<f8)`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
-  const offset = headerStart + headerLength;
-  const body = bytes.subarray(offset);
-  let data: Float32Array;
-  if (descr === '<f4') {
-    if (body.length < count * 4) throw new UserError(`${name}: truncated (${body.length} bytes of data for shape [${shape}])`);
-    data = new Float32Array(count);
-    new Uint8Array(data.buffer).set(body.subarray(0, count * 4));
-  } else if (descr === '<f8') {
-    if (body.length < count * 8) throw new UserError(`${name}: truncated (${body.length} bytes of data for shape [${shape}])`);
-    const wide = new Float64Array(count);
-    new Uint8Array(wide.buffer).set(body.subarray(0, count * 8));
-    data = Float32Array.from(wide);
-  } else {
-    throw new UserError(`${name}: dtype ${descr} is not supported; expected float32 (<f4) or float64 (<f8)`);
-  }
-  return { shape, data };
+  const body = bytes.subarray(headerStart + headerLength);
+  const size = descr === '<f4' ? 4 : 8;
+  if (body.length < count * size) throw new UserError(`${name}: truncated (${body.length} bytes of data for shape [${shape}])`);
+  return { shape, descr, count, body: body.subarray(0, count * size) };
 }
 
-/** The header of a little-endian float32 C-order array of `shape` (format 1.0). */
-export function npyHeader(shape: readonly number[]): Uint8Array {
+/** The values of a float32 or float64 layout, copied into an aligned array of `Target`'s type. */
+function values<Target extends Float32Array | Float64Array>(layout: NpyLayout, make: (count: number) => Target): Target {
+  const out = make(layout.count);
+  if ((layout.descr === '<f4') === out instanceof Float32Array) {
+    new Uint8Array(out.buffer).set(layout.body);
+  } else {
+    const aligned = layout.descr === '<f4' ? new Float32Array(layout.count) : new Float64Array(layout.count);
+    new Uint8Array(aligned.buffer).set(layout.body);
+    out.set(aligned);
+  }
+  return out;
+}
+
+/** Parse a .npy buffer into float32 (float64 files are narrowed). */
+export function parseNpy(bytes: Uint8Array, name = 'npy file'): NpyArray {
+  const layout = npyLayout(bytes, name);
+  return { shape: layout.shape, data: values(layout, (n) => new Float32Array(n)) };
+}
+
+/** Parse a .npy buffer into float64, for statistics that must keep their precision. */
+export function parseNpyFloat64(bytes: Uint8Array, name = 'npy file'): { readonly shape: readonly number[]; readonly data: Float64Array } {
+  const layout = npyLayout(bytes, name);
+  return { shape: layout.shape, data: values(layout, (n) => new Float64Array(n)) };
+}
+
+/** The header of a little-endian C-order array of `shape` (format 1.0), float32 unless told. */
+export function npyHeader(shape: readonly number[], descr: '<f4' | '<f8' = '<f4'): Uint8Array {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   // Pad so that the data starts on a 64-byte boundary, ending with a newline.
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
   dict = dict.padEnd(total - 10 - 1, ' ') + '\n';
@@ -57,9 +78,9 @@ export function npyHeader(shape: readonly number[]): Uint8Array {
   return out;
 }
 
-/** A whole .npy file in memory. */
-export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
-  const header = npyHeader(shape);
+/** A whole .npy file in memory, float32 or float64 as `data` is. */
+export function encodeNpy(shape: readonly number[], data: Float32Array | Float64Array): Uint8Array {
+  const header = npyHeader(shape, data instanceof Float64Array ? '<f8' : '<f4');
   const out = new Uint8Array(header.length + data.byteLength);
   out.set(header);
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
