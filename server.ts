@@ -108,7 +108,8 @@ export function createApp(deps: AppDeps): Hono {
       if (!kind) {
         throw new HttpError(406, 'not_acceptable', 'accept: this endpoint answers application/json, image/png or text/event-stream', { field: 'accept' });
       }
-      if (service.draining) throw new HttpError(503, 'shutting_down', 'the service is shutting down', { retryAfter: 5 });
+      // Before reading a body that could take a while to arrive.
+      service.assertAccepting();
       const payload = await readPayload(c.req.raw, limits.max_body_bytes);
       const body = validateRequest(mode, payload.fields);
       const prepared = await prepareRequest(pipeline, mode, body, payload.uploads);

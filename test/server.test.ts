@@ -292,3 +292,20 @@ describe('bearer auth', () => {
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
   });
 });
+
+describe('while shutting down', () => {
+  test('a new request gets 503 with Retry-After, counted as rejected, and health says draining', async () => {
+    const closing = await startServer({ model: server.service.pipeline.model });
+    try {
+      await closing.service.close();
+      const refused = await closing.post('/v1/sample', { n_samples: 1, skip_steps: 3 });
+      expect(refused.headers.get('retry-after')).toBe('5');
+      await expectError(refused, 503, 'shutting_down');
+      const health = await closing.health();
+      expect(health.status).toBe('draining');
+      expect(health.requests.rejected).toBe(1);
+    } finally {
+      await closing.stop();
+    }
+  });
+});

@@ -53,7 +53,8 @@ export interface ServiceOptions {
 export class SamplingService {
   readonly pipeline: Pipeline;
   readonly scheduler: StepScheduler;
-  readonly #jobs = new Set<Job>();
+  /** Admitted requests by id, in admission order. */
+  readonly #jobs = new Map<string, Job>();
   readonly #idle: (() => void)[] = [];
   #queuedRows = 0;
   #queuedWork = 0;
@@ -74,6 +75,13 @@ export class SamplingService {
     return this.#draining;
   }
 
+  /** Refuse (and count) a request while shutting down: 503, so clients retry elsewhere. */
+  assertAccepting(): void {
+    if (!this.#draining) return;
+    this.counters.rejected++;
+    throw new HttpError(503, 'shutting_down', 'the service is shutting down; retry on another instance', { retryAfter: 5 });
+  }
+
   get inFlight(): { requests: number; samples: number } {
     return { requests: this.#jobs.size, samples: this.#queuedRows };
   }
@@ -91,10 +99,7 @@ export class SamplingService {
    */
   admit(prepared: PreparedRequest): Admission {
     const max = this.limits.max_queued_samples;
-    if (this.#draining) {
-      this.counters.rejected++;
-      throw new HttpError(503, 'shutting_down', 'the service is shutting down; retry on another instance', { retryAfter: 5 });
-    }
+    this.assertAccepting();
     if (prepared.rows > max) {
       this.counters.rejected++;
       throw new HttpError(413, 'too_many_samples', `n_samples: this request makes ${prepared.rows} samples; the queue holds at most ${max} (server.max_queued_samples)`, {
@@ -108,7 +113,7 @@ export class SamplingService {
       });
     }
     const job: Job = { id: `r${this.#nextId++}`, rows: prepared.rows, work: prepared.work, controller: new AbortController(), released: false };
-    this.#jobs.add(job);
+    this.#jobs.set(job.id, job);
     this.#queuedRows += job.rows;
     this.#queuedWork += job.work;
     return { id: job.id, prepared, release: () => this.#release(job) };
@@ -117,15 +122,16 @@ export class SamplingService {
   #release(job: Job): void {
     if (job.released) return;
     job.released = true;
-    this.#jobs.delete(job);
+    this.#jobs.delete(job.id);
     this.#queuedRows -= job.rows;
     this.#queuedWork -= job.work;
     if (this.#jobs.size === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 
   #job(admission: Admission): Job {
-    for (const job of this.#jobs) if (job.id === admission.id) return job;
-    throw new Error(`admission ${admission.id} was released`);
+    const job = this.#jobs.get(admission.id);
+    if (!job) throw new Error(`admission ${admission.id} was released`);
+    return job;
   }
 
   /**
@@ -193,7 +199,7 @@ export class SamplingService {
       clearTimeout(timer);
     }
     const cancelled = this.#jobs.size;
-    for (const job of this.#jobs) job.controller.abort('shutdown' satisfies CancelReason);
+    for (const job of this.#jobs.values()) job.controller.abort('shutdown' satisfies CancelReason);
     if (cancelled > 0) await this.#whenIdle();
     return { finished: before - cancelled, cancelled };
   }
