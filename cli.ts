@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUN_OPTIONS, findRunOption } from './core/config/run-options.ts';
+import { nearest } from './core/suggest.ts';
 import { type Override, parseOverride } from './core/config/overrides.ts';
 import {
   AbortedError,
@@ -34,6 +35,19 @@ interface ParsedArgs {
 
 const COMMANDS = ['sample', 'eval', 'serve', 'help'];
 
+/** Names users reach for that mean one of our flags (an edit distance would not find these). */
+const FLAG_SYNONYMS: Record<string, string> = {
+  eta: 'ddim_eta',
+  steps: 'skip_steps',
+  n: 'n_samples',
+  num_samples: 'n_samples',
+  batch_size: 'micro_batch',
+  out: 'save_dir',
+  output: 'save_dir',
+  output_dir: 'save_dir',
+  model: 'weights',
+};
+
 /** Flags that belong to one command only, handled by that command. */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
   serve: ['port', 'host'],
@@ -51,7 +65,8 @@ function usage(): string {
   return [
     'Usage: bun run ddim sample [-c CONFIG] [flags] [key.path=value ...]',
     '       bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
-    '       bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|IDX.gz] [--features MODEL.onnx] [flags]  (eval --help)',
+    '       bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]',
+    '       bun run ddim help eval             (the eval flags)',
     '',
     'DDIM sampling (Song et al., 2021) from an ONNX diffusion model. Without -c, the shipped',
     'Fashion-MNIST model and its config are used.',
@@ -78,6 +93,12 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (!COMMANDS.includes(argv[0])) throw new UserError(`unknown command "${argv[0]}"; valid commands: ${COMMANDS.join(', ')}`);
     parsed.command = argv[0];
     i = 1;
+    // `ddim help eval` is `ddim eval --help`.
+    if (parsed.command === 'help' && argv[1] !== undefined && COMMANDS.includes(argv[1])) {
+      parsed.command = argv[1];
+      parsed.help = true;
+      i = 2;
+    }
   }
   const commandFlags = COMMAND_FLAGS[parsed.command] ?? [];
   for (; i < argv.length; i++) {
@@ -92,6 +113,7 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = rawName.replaceAll('-', '_');
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     const takeValue = (): string => {
+      if (inline === '') throw new UserError(`--${rawName}: expected a value after "=", got nothing`);
       if (inline !== undefined) return inline;
       const next = argv[i + 1];
       if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UserError(`--${rawName}: expected a value`);
@@ -111,8 +133,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       const option = findRunOption(name);
       if (!option) {
         const known = [...RUN_OPTIONS.map((o) => o.name), ...commandFlags, 'config', 'quiet', 'help', 'load_ema'];
-        const hint = known.find((k) => k.startsWith(name) || name.startsWith(k));
-        throw new UserError(`unknown flag --${rawName}${hint ? ` (did you mean --${hint}?)` : ''}; see --help`);
+        const hint = FLAG_SYNONYMS[name] ?? known.find((k) => name.length > 1 && (k.startsWith(name) || name.startsWith(k))) ?? nearest(name, known);
+        const help = parsed.command === 'sample' ? '--help' : `ddim ${parsed.command} --help`;
+        throw new UserError(`unknown flag ${eq === -1 ? arg : arg.slice(0, eq)}${hint ? ` (did you mean --${hint}?)` : ''}; see ${help}`);
       }
       if (option.kind === 'flag') {
         flagOverrides.push({ path: option.path, value: inline === undefined ? true : parseOverride(`x=${inline}`).value, origin: `--${rawName}` });
@@ -193,6 +216,7 @@ async function runSample(args: ParsedArgs): Promise<void> {
     const sink = fileSink(config.sampler.save_dir, {
       saveNpy: config.sampler.save_npy,
       meta: { argv: process.argv.slice(2), runtime: `bun ${Bun.version}` },
+      onWarning: warn,
     });
     const summary = await pipeline.run({ sink, signal: controller.signal, onProgress: bar?.update });
     bar?.done();
@@ -216,7 +240,7 @@ const DEFAULT_REFERENCE = fileURLToPath(new URL('./models/fashion_mnist_test_sta
 
 function evalUsage(): string {
   return [
-    'Usage: bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|IDX.gz] [--features MODEL.onnx] [flags]',
+    'Usage: bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]',
     '',
     'Fréchet distance between the feature statistics of a folder of samples and a reference set (FID\'s',
     'formula), and the Inception-Score-style score exp(E[KL(p(y|x) || p(y))]) of the samples, from one ONNX',

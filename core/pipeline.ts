@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { DdimConfig } from './config/schema.ts';
-import { UserError } from './errors.ts';
+import { firstLine, UserError } from './errors.ts';
 import { encodePng, pictureSize, renderPicture } from './io/images.ts';
 import { directoryImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy } from './io/npy.ts';
@@ -140,8 +140,11 @@ export class Pipeline {
     const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
     const timesteps = this.timesteps(config);
     const size = channels * height * width;
-    const noise = options.noise ?? (sampler.noise ? parseNpy(readFileSync(sampler.noise), sampler.noise) : undefined);
-    const initialNoise = initialNoiseSource(config.seed, size, noise, sampler.noise ?? 'noise');
+    if ((options.noise || sampler.noise) && mode.startsFrom === 'images') {
+      throw new UserError(`--noise: mode "${mode.name}" starts from its input images, not from noise; leave --noise out`, { path: 'sampler.noise' });
+    }
+    const noise = options.noise ?? (sampler.noise ? readNoiseFile(sampler.noise) : undefined);
+    const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
     let inputs: ImageSource | undefined = options.inputs;
 
     let items = 0;
@@ -227,6 +230,16 @@ export class Pipeline {
   async dispose(): Promise<void> {
     if (this.#ownsModel) await this.model.dispose();
   }
+}
+
+function readNoiseFile(path: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read noise file ${path}: ${firstLine(error)}`, { path: 'sampler.noise' });
+  }
+  return parseNpy(bytes, path);
 }
 
 /**

@@ -83,6 +83,11 @@ export interface ModePlugin<O = any> {
   readonly name: string;
   readonly description?: string;
   readonly options?: v.GenericSchema<unknown, O>;
+  /**
+   * Where sampling starts: seeded (or `--noise`) x_T, the default, or the input images
+   * (`context.inputs()`); a mode that starts from images refuses a noise file.
+   */
+  readonly startsFrom?: 'noise' | 'images';
   plan(context: ModeContext<O>): ModePlan | Promise<ModePlan>;
   /** Yield finished micro-batches in item order; drive `context.sampler`, never reimplement the update. */
   run(context: ModeContext<O>, plan: ModePlan): AsyncIterable<ModeBatch>;

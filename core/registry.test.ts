@@ -50,6 +50,6 @@ describe('pluginOptions', () => {
 
   test('fills defaults and validates against the plugin schema', () => {
     expect(pluginOptions(withOptions, undefined, 'sampler.options.k')).toEqual({ k: 3 });
-    expect(() => pluginOptions(withOptions, { k: 'x' }, 'sampler.options.k')).toThrow('sampler.options.k.k: Invalid type');
+    expect(() => pluginOptions(withOptions, { k: 'x' }, 'sampler.options.k')).toThrow('sampler.options.k.k: expected number, got "x"');
   });
 });

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { firstLine, UserError } from './errors.ts';
 import type { ModePlugin, Plugin, PluginModule, SchedulePlugin } from './plugin.ts';
 import { didYouMean } from './suggest.ts';
+import { issueMessage } from './config/issue-message.ts';
 
 type KindMap = { mode: ModePlugin; schedule: SchedulePlugin };
 
@@ -70,6 +71,7 @@ export function pluginOptions<O>(plugin: { name: string; options?: v.GenericSche
   const result = v.safeParse(plugin.options, raw ?? {});
   if (result.success) return result.output;
   const issue = result.issues[0];
-  const key = (issue.path ?? []).map((item) => String(item.key)).join('.');
-  throw new UserError(`${path}${key ? `.${key}` : ''}: ${issue.message}`, { path });
+  const keys = (issue.path ?? []).map((item) => String(item.key));
+  const key = keys.join('.');
+  throw new UserError(`${path}${key ? `.${key}` : ''}: ${issueMessage(issue, keys, plugin.options)}`, { path });
 }

@@ -172,6 +172,37 @@ describe('resuming and atomic output', () => {
     expectUserError(result, 'holds results of a run with other settings');
   });
 
+  test('a run that failed before its first image does not hold its folder', async () => {
+    const dir = tempDirSync();
+    const noise = join(PARITY, 'sample_uniform10', 'noise.npy');
+    const config = ['-c', join(PARITY, 'sample_uniform10', 'config.yaml'), '--weights', TINY_MODEL];
+    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '5', '--save_dir', dir, ...FAST]), 'this run needs at least 5');
+    const fixed = await runCli(['sample', ...config, '--n_samples', '2', '--save_dir', dir, ...FAST]);
+    expect(fixed.exitCode).toBe(0);
+    expect(pngs(dir).size).toBe(2);
+  });
+
+  test('images not written by a run of the toolkit are never taken for finished results', async () => {
+    const dir = tempDirSync();
+    writeFileSync(join(dir, '0.png'), 'somebody else\'s picture');
+    expectUserError(await runCli(['sample', '--n_samples', '1', '--save_dir', dir, ...FAST]), 'holds results without a run.json');
+    expect(readFileSync(join(dir, '0.png'), 'utf8')).toBe('somebody else\'s picture');
+  });
+
+  test('an edited noise file is another run; a smaller rerun warns about the extra images', async () => {
+    const dir = tempDirSync();
+    const noise = join(dir, 'noise.npy');
+    const config = ['-c', join(PARITY, 'sample_uniform10', 'config.yaml'), '--weights', TINY_MODEL];
+    const out = join(dir, 'out');
+    writeFileSync(noise, readFileSync(join(PARITY, 'sample_uniform10', 'noise.npy')));
+    expect((await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST])).exitCode).toBe(0);
+    const fewer = await runCli(['sample', ...config, '--noise', noise, '--n_samples', '2', '--save_dir', out, ...FAST]);
+    expect(fewer.exitCode).toBe(0);
+    expect(fewer.stderr).toContain("also holds 1 image beyond this run's 2");
+    writeFileSync(noise, readFileSync(join(PARITY, 'sample_quad20', 'noise.npy')));
+    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST]), 'holds results of a run with other settings');
+  });
+
   test('an interrupted run keeps whole images only, exits 130, and a rerun completes it', async () => {
     const dir = tempDirSync();
     const args = ['sample', '--n_samples', '64', '--micro_batch', '4', '--skip_steps', '20', '--save_dir', dir, '--quiet'];
@@ -241,7 +272,38 @@ describe('bad input', () => {
   test('a noise file with too few rows is refused', async () => {
     const noise = join(PARITY, 'sample_uniform10', 'noise.npy');
     const result = await runCli(['sample', '-c', join(PARITY, 'sample_uniform10', 'config.yaml'), '--weights', TINY_MODEL, '--noise', noise, '--n_samples', '5', '--save_dir', tempDirSync(), ...FAST]);
-    expectUserError(result, 'has 4 rows, but row 4 is needed');
+    expectUserError(result, 'has 4 rows, this run needs at least 5');
+  });
+
+  test('a missing or misshapen noise file, and a noise file for reconstruction, fail in one line', async () => {
+    const dir = tempDirSync();
+    expectUserError(await runCli(['sample', '--noise', join(dir, 'missing.npy'), '--save_dir', dir, ...FAST]), 'cannot read noise file', 'missing.npy');
+    // the parity noise is [4,3,32,32]; the default model takes [1,32,32]
+    const noise = join(PARITY, 'sample_uniform10', 'noise.npy');
+    expectUserError(await runCli(['sample', '--noise', noise, '--save_dir', dir, ...FAST]), 'expected an array of shape [N,1,32,32]', 'got [4,3,32,32]');
+    const inputs = join(PARITY, 'reconstruction_uniform20', 'inputs');
+    expectUserError(
+      await runCli(['sample', '-c', join(PARITY, 'reconstruction_uniform20', 'config.yaml'), '--weights', TINY_MODEL, '--mode', 'reconstruction', '--input_dir', inputs, '--noise', noise, '--save_dir', dir, ...FAST]),
+      '--noise: mode "reconstruction" starts from its input images',
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('a save_dir that is a file or cannot be created fails in one line', async () => {
+    const dir = tempDirSync();
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'x');
+    expectUserError(await runCli(['sample', '--n_samples', '1', '--save_dir', file, ...FAST]), `cannot use save_dir ${file}`);
+    expectUserError(await runCli(['sample', '--n_samples', '1', '--save_dir', join(file, 'below'), ...FAST]), 'cannot use save_dir', 'below');
+  });
+
+  test('flag typos: an empty value, a synonym, a misspelling, a top-level override typo', async () => {
+    expectUserError(await runCli(['sample', '--skip_steps=']), '--skip_steps: expected a value after "=", got nothing');
+    expectUserError(await runCli(['sample', '--eta', '0.5']), 'unknown flag --eta (did you mean --ddim_eta?)');
+    expectUserError(await runCli(['sample', '--nsamples', '3']), 'unknown flag --nsamples (did you mean --n_samples?)');
+    expectUserError(await runCli(['sample', 'difusion.params.skip_steps=3']), 'unknown top-level key "difusion"', 'did you mean "diffusion"');
+    expectUserError(await runCli(['sample', 'skip_steps=3']), 'did you mean diffusion.params.skip_steps=… or --skip_steps?');
+    expectUserError(await runCli(['sample', 'diffusion.param.skip_steps=3']), 'diffusion.param: unknown key; valid keys: target, params');
   });
 });
 

@@ -42,7 +42,7 @@ describe('third-party plugins', () => {
 
     const bad = await runCli(['sample', '--plugin', plugin, '--skip_type', 'strided', '--quiet', 'sampler.options.strided.stride=0']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr.trim()).toBe('error: sampler.options.strided.stride: stride must be >= 1');
+    expect(bad.stderr.trim()).toBe('error: sampler.options.strided.stride: stride must be >= 1, got 0');
   });
 
   test('a plugin name that is not registered lists the registered ones', async () => {

@@ -8,8 +8,13 @@ import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, firstLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
+import { issueMessage } from './issue-message.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
+import { RUN_OPTIONS } from './run-options.ts';
 import { ConfigSchema, type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
+
+/** The top-level keys the toolkit itself reads, offered when an override names another. */
+const CONFIG_KEYS = ['seed', 'data', 'diffusion', 'sampler', 'server', 'plugins'];
 
 /** Keys holding file paths: relative ones are resolved against the file (or cwd) that set them. */
 const PATH_KEYS = ['sampler.weights', 'sampler.input_dir', 'sampler.save_dir', 'sampler.noise'];
@@ -98,38 +103,6 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   return { data: deepMerge(base.data, own), origins };
 }
 
-function describeReceived(received: string): string {
-  return received === 'undefined' ? 'nothing' : received;
-}
-
-/** Valid keys of the strict object at `path` inside a schema, for suggestions. */
-function keysAt(schema: unknown, path: readonly string[]): string[] {
-  let node: any = schema;
-  for (const key of path) {
-    while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
-    node = node?.entries?.[key];
-  }
-  while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
-  return node?.entries ? Object.keys(node.entries) : [];
-}
-
-function issueMessage(issue: v.BaseIssue<unknown>, keys: string[]): string {
-  const received = describeReceived(issue.received);
-  if (issue.type === 'strict_object' && issue.expected === 'never') {
-    const parentKeys = keysAt(ConfigSchema, keys.slice(0, -1));
-    const name = keys.at(-1) ?? '';
-    return `unknown key; valid keys: ${parentKeys.join(', ')}${didYouMean(name, parentKeys)}`;
-  }
-  if (issue.received === 'undefined' && issue.kind === 'schema') return 'missing required key';
-  if (issue.type === 'picklist') {
-    const options = (issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').map((s) => s.replace(/^"|"$/g, ''));
-    const got = typeof issue.input === 'string' ? didYouMean(issue.input, options) : '';
-    return `expected one of ${options.join('|')}, got ${received}${got}`;
-  }
-  if (issue.kind === 'validation') return `${issue.message}, got ${received}`;
-  return `expected ${issue.expected}, got ${received}`;
-}
-
 /**
  * Validate a raw (already merged) config object.
  * `origins` maps dotted paths to the file or flag that set them, for messages.
@@ -148,7 +121,7 @@ export function validateConfig(raw: Record<string, unknown>, origins: Map<string
     }
     origin ??= source ? displayPath(source) : 'config';
     const where = origin.startsWith('--') ? origin : `${origin}: ${dotted || '(top level)'}`;
-    throw new ConfigError(`${where}: ${issueMessage(issue, keys)}`, { path: dotted });
+    throw new ConfigError(`${where}: ${issueMessage(issue, keys, ConfigSchema)}`, { path: dotted });
   }
   const config = result.output as DdimConfig;
   const { betas, total_steps } = config.diffusion.params;
@@ -199,6 +172,15 @@ function finishPaths(config: DdimConfig, cwd: string): DdimConfig {
 export function loadConfig(file: string | undefined, options: LoadConfigOptions = {}): DdimConfig {
   const cwd = options.cwd ?? process.cwd();
   const base: Layer = file ? readLayer(resolve(cwd, file), []) : { data: {}, origins: new Map() };
+  for (const override of options.overrides ?? []) {
+    // Files may carry training-only sections; a flag or key.path=value naming one is a typo.
+    const key = override.path.split('.')[0]!;
+    if (!KNOWN_TOP_LEVEL_KEYS.includes(key)) {
+      const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
+      const hint = option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS);
+      throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });
+    }
+  }
   const layer = applyOverrides(base, options.overrides ?? [], cwd);
   const source = file ? resolve(cwd, file) : undefined;
   for (const key of Object.keys(layer.data)) {

@@ -69,10 +69,18 @@ export const ServerSchema = v.strictObject({
 });
 
 export const ConfigSchema = v.looseObject({
-  seed: v.optional(v.pipe(v.number(), v.integer('expected an integer'), v.minValue(0, 'expected an integer >= 0'), v.maxValue(Number.MAX_SAFE_INTEGER)), 0),
+  seed: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('expected an integer'),
+      v.minValue(0, 'expected an integer >= 0'),
+      v.maxValue(Number.MAX_SAFE_INTEGER, `expected an integer <= ${Number.MAX_SAFE_INTEGER}`),
+    ),
+    0,
+  ),
   data: DataSchema,
   diffusion: v.optional(
-    v.looseObject({ target: v.optional(v.string()), params: v.optional(DiffusionParamsSchema, {}) }),
+    v.strictObject({ target: v.optional(v.string()), params: v.optional(DiffusionParamsSchema, {}) }),
     {},
   ),
   sampler: v.optional(SamplerSchema, {}),

@@ -8,18 +8,21 @@ import { INITIAL_STEP, fillGaussian } from './philox.ts';
  */
 export function initialNoiseSource(
   seed: number,
-  size: number,
+  itemShape: readonly number[],
   given: NpyArray | undefined,
   label = 'noise',
 ): (out: Float32Array, offset: number, stream: number) => void {
+  const size = itemShape.reduce((a, b) => a * b, 1);
   if (!given) return (out, offset, stream) => fillGaussian(out, offset, size, { seed, stream, step: INITIAL_STEP });
   const rowSize = given.shape.slice(1).reduce((a, b) => a * b, 1);
   if (given.shape.length < 2 || rowSize !== size) {
-    throw new UserError(`${label}: expected an array of shape [N,${size} values per row], got [${given.shape.join(',')}]`);
+    throw new UserError(`${label}: expected an array of shape [N,${itemShape.join(',')}] (the model's input), got [${given.shape.join(',')}]`);
   }
   const rows = given.shape[0]!;
   return (out, offset, stream) => {
-    if (stream >= rows) throw new UserError(`${label}: has ${rows} rows, but row ${stream} is needed; give more rows or fewer n_samples`);
+    if (stream >= rows) {
+      throw new UserError(`${label}: has ${rows} row${rows === 1 ? '' : 's'}, this run needs at least ${stream + 1} (one x_T per sample, two per interpolation pair); give more rows or lower n_samples`);
+    }
     out.set(given.data.subarray(stream * size, (stream + 1) * size), offset);
   };
 }

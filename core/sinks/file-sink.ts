@@ -3,10 +3,11 @@
  * save_dir, plus run.json and, on request, samples.npy / latents.npy. Every file is
  * written atomically; a rerun of the same command skips items already on disk.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError } from '../errors.ts';
+import { firstLine, UserError } from '../errors.ts';
+import { listImages } from '../io/images.ts';
 import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
 import type { ModeBatch } from '../plugin.ts';
@@ -16,6 +17,37 @@ export interface FileSinkOptions {
   readonly saveNpy?: boolean;
   /** Extra fields for run.json (e.g. the CLI's argv). */
   readonly meta?: Record<string, unknown>;
+  /** Receives non-fatal notes, e.g. results beyond this run's count left in the folder. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const RESULT_FILE = /^(\d+)\.png$/;
+
+/** The indices of the {idx}.png results in a folder, and whether it holds .npy results. */
+function resultsIn(saveDir: string): { indices: number[]; npy: boolean } {
+  const names = readdirSync(saveDir);
+  const indices = names.flatMap((name) => {
+    const match = RESULT_FILE.exec(name);
+    return match ? [Number(match[1])] : [];
+  });
+  return { indices, npy: names.includes('samples.npy') || names.includes('latents.npy') };
+}
+
+/** What the contents of a run's input files come to: an edited noise file or input image is another run. */
+function inputsDigest(config: RunInfo['config']): { noise?: string; inputs?: string } {
+  const { noise, input_dir: inputDir } = config.sampler;
+  const digest: { noise?: string; inputs?: string } = {};
+  if (noise && existsSync(noise)) digest.noise = createHash('sha256').update(readFileSync(noise)).digest('hex');
+  if (inputDir && existsSync(inputDir)) {
+    const hash = createHash('sha256');
+    // Names, sizes and modification times: an edit shows without reading every image again.
+    for (const file of listImages(inputDir)) {
+      const stat = statSync(file);
+      hash.update(`${relative(inputDir, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
+    }
+    digest.inputs = hash.digest('hex');
+  }
+  return digest;
 }
 
 /** What decides every item's pixels: a rerun may only continue a run with the same fingerprint. */
@@ -32,6 +64,8 @@ function fingerprint(info: RunInfo): string {
     noise: config.sampler.noise,
     input_dir: config.sampler.input_dir,
     options: config.sampler.options,
+    // Undefined (left out of the JSON) when a run has no input files.
+    ...inputsDigest(config),
   };
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }
@@ -63,19 +97,41 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
     begin(runInfo) {
       info = runInfo;
       started = new Date().toISOString();
-      mkdirSync(saveDir, { recursive: true });
+      try {
+        mkdirSync(saveDir, { recursive: true });
+        if (!statSync(saveDir).isDirectory()) throw new Error('it is a file');
+      } catch (error) {
+        throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
+      }
+      let previous: { fingerprint?: string } | undefined;
       if (existsSync(runJson)) {
-        let previous: { fingerprint?: string } = {};
         try {
           previous = JSON.parse(readFileSync(runJson, 'utf8'));
         } catch {
-          // An unreadable run.json is replaced below.
+          // Unreadable: treated like a folder without run.json.
         }
-        if (previous.fingerprint && previous.fingerprint !== fingerprint(runInfo)) {
-          throw new UserError(
-            `save_dir ${saveDir} holds results of a run with other settings (see its run.json); choose another --save_dir or empty it`,
-          );
-        }
+      }
+      const found = resultsIn(saveDir);
+      const hasResults = found.indices.length > 0 || found.npy;
+      // Only results of this very run may be continued; a folder whose run left nothing behind
+      // (it failed before its first image) is free to take.
+      if (hasResults && previous?.fingerprint === undefined) {
+        throw new UserError(
+          `save_dir ${saveDir} holds results without a run.json, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
+          { path: 'sampler.save_dir' },
+        );
+      }
+      if (hasResults && previous!.fingerprint !== fingerprint(runInfo)) {
+        throw new UserError(
+          `save_dir ${saveDir} holds results of a run with other settings (see its run.json); choose another --save_dir or empty it`,
+          { path: 'sampler.save_dir' },
+        );
+      }
+      const beyond = found.indices.filter((index) => index >= runInfo.plan.count).length;
+      if (beyond > 0) {
+        options.onWarning?.(
+          `save_dir ${saveDir} also holds ${beyond} image${beyond === 1 ? '' : 's'} beyond this run's ${runInfo.plan.count} (from an earlier, larger run with the same settings); they are left as they are`,
+        );
       }
       if (options.saveNpy) {
         const { count, itemShape } = runInfo.plan;

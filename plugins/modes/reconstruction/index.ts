@@ -4,6 +4,7 @@ import { type ModeBatch, clampUnit, defineMode } from '../../../core/plugin-api.
 export const reconstruction = defineMode({
   name: 'reconstruction',
   description: 'invert the first n_samples input images with DDIM, then sample them back',
+  startsFrom: 'images',
   async plan({ nSamples, shape, inputs }) {
     const source = await inputs();
     return { count: Math.min(nSamples, source.count), itemShape: [shape.channels, shape.height, shape.width], framesPerItem: 2, latents: true };
