@@ -16,12 +16,12 @@ export interface RunOption {
 
 export const RUN_OPTIONS: readonly RunOption[] = [
   { name: 'weights', path: 'sampler.weights', kind: 'value', metavar: 'MODEL.onnx', help: 'the ONNX model file' },
-  { name: 'n_samples', path: 'sampler.n_samples', kind: 'value', metavar: 'N', help: 'images (sample), pairs (interpolate) or inputs (reconstruction)' },
+  { name: 'n_samples', path: 'sampler.n_samples', kind: 'value', metavar: 'N', help: 'images (sample), pairs (interpolate) or inputs (reconstruction); default: the config\'s, else 16' },
   { name: 'save_dir', path: 'sampler.save_dir', kind: 'value', metavar: 'DIR', help: 'where PNGs, run.json and .npy files go' },
   { name: 'seed', path: 'seed', kind: 'value', metavar: 'SEED', help: 'noise seed: sample i always gets the same noise' },
   { name: 'ddim_eta', path: 'diffusion.params.eta', kind: 'value', metavar: 'ETA', help: 'eta in [0, 1]: 0 is deterministic DDIM, 1 is DDPM-like' },
   { name: 'skip_type', path: 'diffusion.params.skip_type', kind: 'value', metavar: 'NAME', help: 'timestep schedule: uniform, quad, linspace, trailing or a plugin' },
-  { name: 'skip_steps', path: 'diffusion.params.skip_steps', kind: 'value', metavar: 'K', help: 'number of sampling steps (default: every timestep)' },
+  { name: 'skip_steps', path: 'diffusion.params.skip_steps', kind: 'value', metavar: 'K', help: 'number of sampling steps (default: the config\'s; every timestep if it sets none)' },
   { name: 'micro_batch', path: 'sampler.micro_batch', kind: 'value', metavar: 'M', help: 'samples per model call (default 500, capped by n_samples)' },
   { name: 'mode', path: 'sampler.mode', kind: 'value', metavar: 'MODE', help: 'sample, interpolate, reconstruction or a plugin' },
   { name: 'n_interpolate', path: 'sampler.n_interpolate', kind: 'value', metavar: 'K', help: 'frames per interpolation row, both ends included (default 16)' },

@@ -3,8 +3,8 @@
  * reference, and the Inception-Score-style score of its class predictions, both from
  * one ONNX feature/classifier model.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { bytesImageSource } from '../io/image-source.ts';
 import { listImages } from '../io/images.ts';
@@ -124,6 +124,21 @@ function firstBytes(path: string, count: number): Uint8Array {
     return bytes.subarray(0, readSync(fd, bytes, 0, count, 0));
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Interpolation rows and reconstruction pairs are pictures of several frames, not samples: say so. */
+function warnAboutRunMode(samples: string, warn: (message: string) => void): void {
+  const runJson = join(samples, 'run.json');
+  if (!existsSync(runJson)) return;
+  let mode: unknown;
+  try {
+    mode = JSON.parse(readFileSync(runJson, 'utf8')).mode;
+  } catch {
+    return;
+  }
+  if (typeof mode === 'string' && mode !== 'sample') {
+    warn(`${samples} holds a "${mode}" run (see its run.json): its PNGs are not single samples, and eval center-crops each to the model's input`);
   }
 }
 
@@ -262,6 +277,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
 
   // Everything that can be checked without the model is checked first.
   const sampleFiles = options.samples === undefined ? undefined : imageFiles(options.samples, 'samples');
+  if (options.samples !== undefined) warnAboutRunMode(options.samples, warn);
   let reference = options.reference === undefined ? undefined : classifyReference(options.reference);
   if (options.saveStats !== undefined && reference?.kind !== 'images' && reference?.kind !== 'idx') {
     throw new UserError('--save_stats needs --reference: a folder of images or an idx images file');
@@ -361,6 +377,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       images += pass.count;
       samplesReport = { path: options.samples!, count: pass.count };
       if (pass.stats && referenceStats) distance = frechetDistance(pass.stats, referenceStats);
+      if (distance !== null && pass.count < info.features!.dim) {
+        warn(
+          `${pass.count} samples for ${info.features!.dim}-d features: the distance is biased upward at small N; ` +
+            `use at least ${info.features!.dim} images, and compare distances only at equal N`,
+        );
+      }
       score = pass.score;
     }
 

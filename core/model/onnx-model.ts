@@ -233,6 +233,10 @@ export async function loadOnnxFeatureModel(path: string, options: FeatureModelOp
   if (height === undefined || width === undefined) {
     await fail(`feature model ${path}: input "${inputName}" has no fixed height and width; give the image size (--image_size)`);
   }
+  const fixedSide = staticDim(shape[2]);
+  if (options.imageSize !== undefined && fixedSide !== undefined && options.imageSize !== fixedSide) {
+    await fail(`--image_size ${options.imageSize}: feature model ${path} takes ${fixedSide}×${staticDim(shape[3])} images, fixed in the file (images are resized to that)`);
+  }
   const fixedBatch = staticDim(shape[0]);
   const outputs = session.outputNames;
   let featuresName: string | undefined;
