@@ -369,8 +369,9 @@ async function runServe(args: ParsedArgs): Promise<void> {
     server = Bun.serve({
       hostname: options.host,
       port: options.port,
-      // Bodies past the limit get our 413 JSON; Bun's own cap sits just above it.
-      maxRequestBodySize: options.max_body_bytes + 65536,
+      // Bodies past server.max_body_bytes get our 413 JSON: the app checks Content-Length first and
+      // stops reading at the limit, so Bun's own cap (a bare 413) must never come first.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch(request, bunServer) {
         // A sampling request may stay silent for minutes: server.request_timeout_ms bounds it, not Bun's idle timer.
         if (request.method === 'POST') bunServer.timeout(request, 0);

@@ -102,6 +102,16 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/v1/plugins', (c) => c.json(plugins));
   app.get('/openapi.json', (c) => c.json(openapi));
 
+  /** A request over a size limit (413) counts as rejected in /v1/health, like one refused at admission. */
+  const countingRefusals = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 413) service.counters.rejected++;
+      throw error;
+    }
+  };
+
   const endpoint = (mode: EndpointMode) =>
     async function modeEndpoint(c: Context): Promise<Response> {
       const kind = negotiate(c.req.header('accept'));
@@ -110,9 +120,16 @@ export function createApp(deps: AppDeps): Hono {
       }
       // Before reading a body that could take a while to arrive.
       service.assertAccepting();
-      const payload = await readPayload(c.req.raw, limits.max_body_bytes);
-      const body = validateRequest(mode, payload.fields);
-      const prepared = await prepareRequest(pipeline, mode, body, payload.uploads);
+      const { body, prepared } = await countingRefusals(async () => {
+        const payload = await readPayload(c.req.raw, limits.max_body_bytes);
+        const body = validateRequest(mode, payload.fields);
+        return { body, prepared: await prepareRequest(pipeline, mode, body, payload.uploads) };
+      });
+      if (kind !== 'sse' && body.preview_every !== undefined) {
+        throw new HttpError(400, 'invalid_field', 'preview_every: previews come only in an event stream; ask for Accept: text/event-stream or leave it out', {
+          field: 'preview_every',
+        });
+      }
       if (kind === 'png' && prepared.count !== 1) {
         const field = mode === 'reconstruction' && body.n_samples === undefined ? 'images' : 'n_samples';
         throw new HttpError(
@@ -127,7 +144,7 @@ export function createApp(deps: AppDeps): Hono {
       let inputs: ImageSource | undefined;
       try {
         // Before any answer starts, so a corrupt image is a 400 even for an event stream.
-        inputs = await requestInputs(prepared, pipeline);
+        inputs = await countingRefusals(() => requestInputs(prepared, pipeline));
       } catch (error) {
         admission.release();
         throw error;

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { firstLine, UserError } from './errors.ts';
 import type { ModePlugin, Plugin, PluginModule, SchedulePlugin } from './plugin.ts';
 import { didYouMean } from './suggest.ts';
-import { issueMessage } from './config/issue-message.ts';
+import { describeReceived, issueMessage } from './config/issue-message.ts';
 
 type KindMap = { mode: ModePlugin; schedule: SchedulePlugin };
 
@@ -43,7 +43,7 @@ export class Registry {
     if (plugin) return plugin as KindMap[K];
     const valid = this.names(kind);
     const where = path ? `${path}: ` : '';
-    throw new UserError(`${where}unknown ${kind} "${name}". Must be one of [${valid.join(', ')}]${didYouMean(name, valid)}`, { path });
+    throw new UserError(`${where}unknown ${kind} ${describeReceived(JSON.stringify(name))}. Must be one of [${valid.join(', ')}]${didYouMean(name, valid)}`, { path });
   }
 
   /** Load third-party plugin modules (paths or package names) and register what they export. */
@@ -67,7 +67,11 @@ export class Registry {
 
 /** Validate a plugin's own options against its schema (absent options: its defaults). */
 export function pluginOptions<O>(plugin: { name: string; options?: v.GenericSchema<unknown, O> }, raw: unknown, path: string): O {
-  if (!plugin.options) return raw as O;
+  if (!plugin.options) {
+    const empty = raw === undefined || raw === null || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0);
+    if (!empty) throw new UserError(`${path}: plugin "${plugin.name}" takes no options, got ${describeReceived(JSON.stringify(raw))}`, { path });
+    return raw as O;
+  }
   const result = v.safeParse(plugin.options, raw ?? {});
   if (result.success) return result.output;
   const issue = result.issues[0];

@@ -52,6 +52,21 @@ const post = (url: string, body: unknown, accept = 'application/json') =>
   fetch(`${url}/v1/sample`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify(body) });
 
 describe('ddim serve', () => {
+  test('a body far over server.max_body_bytes gets the JSON 413, counted as rejected', async () => {
+    const server = await serve(['server.max_body_bytes=2000']);
+    try {
+      const response = await fetch(`${server.url}/v1/sample`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(200_000) });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('content-type')).toStartWith('application/json');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+      const health = (await (await fetch(`${server.url}/v1/health`)).json()) as { requests: { rejected: number } };
+      expect(health.requests.rejected).toBe(1);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.child.exited;
+    }
+  });
+
   test('on SIGTERM it stops accepting, lets the request in flight finish, and exits 0', async () => {
     const server = await serve(['server.shutdown_grace_ms=30000']);
     const stream = await post(server.url, { n_samples: 1, seed: 1, skip_steps: 30 }, 'text/event-stream');

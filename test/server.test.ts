@@ -148,6 +148,13 @@ describe('GET endpoints', () => {
     const doc = await json(await fetch(`${server.url}/openapi.json`));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/health', '/v1/interpolate', '/v1/plugins', '/v1/reconstruction', '/v1/sample']);
+    // every sampling endpoint takes multipart, and says which headers its answers carry
+    for (const path of ['/v1/sample', '/v1/interpolate', '/v1/reconstruction']) {
+      const post = doc.paths[path].post;
+      expect(Object.keys(post.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data']);
+      expect(Object.keys(post.responses['200'].headers).sort()).toEqual(['x-ddim-seed', 'x-ddim-steps', 'x-request-id']);
+      expect(Object.keys(post.responses['429'].headers)).toEqual(['Retry-After']);
+    }
     const sample = doc.components.schemas.SampleRequest;
     expect(sample.additionalProperties).toBe(false);
     expect(sample.properties.n_samples).toMatchObject({ type: 'integer', minimum: 1 });
@@ -189,12 +196,20 @@ describe('bad input gets a 4xx JSON answer naming the field', () => {
     ['an Accept the service cannot give', '/v1/sample', { n_samples: 1 }, { accept: 'text/html' }, 406, 'not_acceptable', 'accept'],
     ['one PNG for several images', '/v1/sample', { n_samples: 2 }, { accept: 'image/png' }, 406, 'not_acceptable', 'n_samples'],
     ['more samples than a request may ask', '/v1/sample', { n_samples: 65 }, {}, 413, 'too_many_samples', 'n_samples'],
+    ['options for a plugin that takes none', '/v1/sample', { options: { quad: { x: 1 } } }, {}, 400, 'invalid_field', 'options.quad'],
+    ['previews without an event stream', '/v1/sample', { n_samples: 1, preview_every: 2 }, {}, 400, 'invalid_field', 'preview_every'],
   ];
   for (const [what, path, body, headers, status, code, field] of cases) {
     test(`${what}: ${status} ${code}`, async () => {
       await expectError(await server.post(path, body, headers), status, code, field);
     });
   }
+
+  test('a long bad value is quoted cut short, not whole', async () => {
+    const message = await expectError(await server.post('/v1/sample', { skip_type: 'q'.repeat(5000) }), 400, 'invalid_field', 'skip_type');
+    expect(message).toContain('(5000 characters)');
+    expect(message.length).toBeLessThan(300);
+  });
 
   test('messages say what was expected and suggest the nearest name', async () => {
     expect(await expectError(await server.post('/v1/sample', { skip_type: 'quadd' }), 400, 'invalid_field')).toContain(

@@ -2,8 +2,15 @@
 import type * as v from 'valibot';
 import { didYouMean } from '../suggest.ts';
 
-function describeReceived(received: string): string {
-  return received === 'undefined' ? 'nothing' : received;
+/** Longest value quoted back in a message: a pasted image must not come back twice over. */
+const MAX_QUOTED = 60;
+
+/** valibot's `received`, worded for a message and cut short when long. */
+export function describeReceived(received: string): string {
+  if (received === 'undefined') return 'nothing';
+  if (received.length <= MAX_QUOTED) return received;
+  const quoted = received.startsWith('"');
+  return `${received.slice(0, MAX_QUOTED)}…${quoted ? '"' : ''} (${received.length - (quoted ? 2 : 0)} characters)`;
 }
 
 /** Valid keys of the strict object at `path` inside a schema, for suggestions. */

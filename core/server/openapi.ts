@@ -44,10 +44,25 @@ function errorResponses(codes: readonly number[]): JsonObject {
     503: 'the service is shutting down',
     504: 'the request ran past server.request_timeout_ms and was cancelled',
   };
+  const retryAfter = { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } };
   return Object.fromEntries(
-    codes.map((code) => [String(code), { description: why[code] ?? 'error', content: { 'application/json': { schema: ref('Error') } } }]),
+    codes.map((code) => [
+      String(code),
+      {
+        description: why[code] ?? 'error',
+        ...(code === 429 || code === 503 ? { headers: retryAfter } : {}),
+        content: { 'application/json': { schema: ref('Error') } },
+      },
+    ]),
   );
 }
+
+/** Headers of every successful answer of a sampling endpoint. */
+const RESULT_HEADERS = {
+  'x-request-id': { description: 'the id the service gave the request (also in its log)', schema: { type: 'string' } },
+  'x-ddim-seed': { description: 'the seed used (JSON and PNG answers)', schema: { type: 'integer' } },
+  'x-ddim-steps': { description: 'the number of sampling steps (JSON and PNG answers)', schema: { type: 'integer' } },
+};
 
 /**
  * The OpenAPI 3.1 document of the service, generated from the same valibot schemas that
@@ -74,16 +89,18 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
     const properties = body.properties as JsonObject;
     properties.options = ref('PluginOptions');
     schemas[name] = body;
-    const content: JsonObject = { 'application/json': { schema: ref(name) } };
-    if (mode === 'reconstruction') {
-      content['multipart/form-data'] = {
+    const content: JsonObject = {
+      'application/json': { schema: ref(name) },
+      'multipart/form-data': {
         schema: {
           type: 'object',
-          description: 'the same fields as text parts (read like CLI flag values; options as JSON), and the input images as file parts named "images"',
-          properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' } } },
+          description:
+            'the same fields as text parts (read like CLI flag values; options as JSON)' +
+            (mode === 'reconstruction' ? ', and the input images as file parts named "images"' : ''),
+          ...(mode === 'reconstruction' ? { properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' } } } } : {}),
         },
-      };
-    }
+      },
+    };
     paths[`/v1/${mode}`] = {
       post: {
         operationId: mode,
@@ -92,6 +109,7 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
         responses: {
           200: {
             description: 'the result, by Accept: JSON (default), one PNG, or a progress stream ending with the result',
+            headers: RESULT_HEADERS,
             content: {
               'application/json': { schema: ref('Result') },
               'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
@@ -99,7 +117,8 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
                 schema: {
                   type: 'string',
                   description:
-                    'events: `progress` (ProgressEvent) per step, `preview` (PreviewEvent) every preview_every steps, then `result` (Result) or `error` (Error)',
+                    'events: `accepted` ({id, mode, count, seed, timesteps}) first, `progress` (ProgressEvent) per step, `preview` (PreviewEvent) every preview_every steps ' +
+                    'and at the last, then `result` (Result) or `error` (Error)',
                 },
               },
             },

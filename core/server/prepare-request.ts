@@ -90,6 +90,11 @@ export async function prepareRequest(
   try {
     const plugin = registry.get('mode', mode, 'sampler.mode');
     pluginOptions(plugin, config.sampler.options[plugin.name], `sampler.options.${plugin.name}`);
+    // Options the request gives any other plugin are checked too, though this run may not use them.
+    for (const name of Object.keys(body.options ?? {})) {
+      const named = registry.names('mode').includes(name) ? registry.get('mode', name) : registry.get('schedule', name);
+      pluginOptions(named, config.sampler.options[name], `sampler.options.${name}`);
+    }
     timesteps = pipeline.timesteps(config);
   } catch (error) {
     asBadRequest(error, 'skip_steps');

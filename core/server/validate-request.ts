@@ -3,6 +3,7 @@ import { RUN_OPTIONS } from '../config/run-options.ts';
 import { isPlainObject } from '../config/overrides.ts';
 import { didYouMean } from '../suggest.ts';
 import { type FieldIssue, HttpError } from './http-error.ts';
+import { describeReceived } from '../config/issue-message.ts';
 import { ENDPOINT_MODES, type EndpointMode, REQUEST_SCHEMAS, type RequestBody } from './request-schemas.ts';
 
 const PLAIN_KEY = /^[A-Za-z_][\w-]*$/;
@@ -44,7 +45,7 @@ function describe(issue: v.BaseIssue<unknown>, mode: EndpointMode): FieldIssue {
   if (issue.type === 'strict_object' && issue.expected === 'never' && top !== undefined) {
     return { field, message: unknownFieldMessage(mode, top) };
   }
-  const received = issue.received === 'undefined' ? 'nothing' : issue.received;
+  const received = describeReceived(issue.received);
   if (issue.kind === 'validation' || issue.type === 'custom') return { field, message: `${issue.message}, got ${received}` };
   return { field, message: `expected ${issue.expected === 'Object' ? 'an object' : issue.expected}, got ${received}` };
 }
