@@ -35,18 +35,26 @@ interface ParsedArgs {
 
 const COMMANDS = ['sample', 'eval', 'serve', 'help'];
 
-/** Names users reach for that mean one of our flags (an edit distance would not find these). */
-const FLAG_SYNONYMS: Record<string, string> = {
-  eta: 'ddim_eta',
-  steps: 'skip_steps',
-  n: 'n_samples',
-  num_samples: 'n_samples',
-  batch_size: 'micro_batch',
-  out: 'save_dir',
-  output: 'save_dir',
-  output_dir: 'save_dir',
-  model: 'weights',
-};
+/** Names users reach for that mean one of a command's flags (an edit distance would not find these). */
+const FLAG_SYNONYMS = new Map<string, string>([
+  ['eta', 'ddim_eta'],
+  ['steps', 'skip_steps'],
+  ['n', 'n_samples'],
+  ['num_samples', 'n_samples'],
+  ['batch_size', 'micro_batch'],
+  ['out', 'save_dir'],
+  ['output', 'save_dir'],
+  ['output_dir', 'save_dir'],
+  ['model', 'weights'],
+]);
+const EVAL_FLAG_SYNONYMS = new Map<string, string>([
+  ['model', 'features'],
+  ['stats', 'reference'],
+  ['ref', 'reference'],
+  ['dir', 'samples'],
+  ['input_dir', 'samples'],
+  ['save_dir', 'samples'],
+]);
 
 /** Flags that belong to one command only, handled by that command. */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
@@ -132,8 +140,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     } else {
       const option = findRunOption(name);
       if (!option) {
-        const known = [...RUN_OPTIONS.map((o) => o.name), ...commandFlags, 'config', 'quiet', 'help', 'load_ema'];
-        const hint = FLAG_SYNONYMS[name] ?? known.find((k) => name.length > 1 && (k.startsWith(name) || name.startsWith(k))) ?? nearest(name, known);
+        // Hints come from the command's own flags: eval takes none of the sampling ones.
+        const known = parsed.command === 'eval' ? [...commandFlags, 'quiet', 'help'] : [...RUN_OPTIONS.map((o) => o.name), ...commandFlags, 'config', 'quiet', 'help', 'load_ema'];
+        const synonym = (parsed.command === 'eval' ? EVAL_FLAG_SYNONYMS : FLAG_SYNONYMS).get(name);
+        const hint = synonym ?? known.find((k) => name.length > 1 && (k.startsWith(name) || name.startsWith(k))) ?? nearest(name, known);
         const help = parsed.command === 'sample' ? '--help' : `ddim ${parsed.command} --help`;
         throw new UserError(`unknown flag ${eq === -1 ? arg : arg.slice(0, eq)}${hint ? ` (did you mean --${hint}?)` : ''}; see ${help}`);
       }

@@ -22,6 +22,8 @@ import { builtinPlugins } from './builtins.ts';
 export interface RunInfo {
   readonly config: DdimConfig;
   readonly mode: string;
+  /** Where the mode starts: noise (seeded or sampler.noise) or the images in sampler.input_dir. */
+  readonly startsFrom: 'noise' | 'images';
   readonly plan: ModePlan;
   readonly timesteps: readonly number[];
   readonly seed: number;
@@ -141,7 +143,7 @@ export class Pipeline {
     const timesteps = this.timesteps(config);
     const size = channels * height * width;
     if ((options.noise || sampler.noise) && mode.startsFrom === 'images') {
-      throw new UserError(`--noise: mode "${mode.name}" starts from its input images, not from noise; leave --noise out`, { path: 'sampler.noise' });
+      throw new UserError(`--noise (sampler.noise): mode "${mode.name}" starts from its input images, not from noise; leave it out`, { path: 'sampler.noise' });
     }
     const noise = options.noise ?? (sampler.noise ? readNoiseFile(sampler.noise) : undefined);
     const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
@@ -176,7 +178,7 @@ export class Pipeline {
       async inputs() {
         if (!inputs) {
           if (!sampler.input_dir) throw new UserError(`mode "${mode.name}" needs input images: give --input_dir DIR (sampler.input_dir)`, { path: 'sampler.input_dir' });
-          inputs = directoryImageSource(sampler.input_dir, height, channels);
+          inputs = directoryImageSource(sampler.input_dir, height, channels, sampler.save_dir);
         }
         return inputs;
       },
@@ -190,6 +192,7 @@ export class Pipeline {
     await sink.begin({
       config,
       mode: mode.name,
+      startsFrom: mode.startsFrom ?? 'noise',
       plan,
       timesteps,
       seed: config.seed,

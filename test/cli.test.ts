@@ -169,7 +169,26 @@ describe('resuming and atomic output', () => {
     const dir = tempDirSync();
     expect((await runCli(['sample', '--n_samples', '2', '--save_dir', dir, ...FAST])).exitCode).toBe(0);
     const result = await runCli(['sample', '--n_samples', '2', '--seed', '99', '--save_dir', dir, ...FAST]);
-    expectUserError(result, 'holds results of a run with other settings');
+    expectUserError(result, 'holds results of another run (other settings or input files');
+  });
+
+  test('a reconstruction resumes, even with its save_dir inside its input_dir, whose results it never reads back', async () => {
+    const inputs = tempDirSync();
+    for (const name of readdirSync(join(PARITY, 'reconstruction_uniform20', 'inputs'))) {
+      writeFileSync(join(inputs, name), readFileSync(join(PARITY, 'reconstruction_uniform20', 'inputs', name)));
+    }
+    const out = join(inputs, 'out');
+    const args = ['sample', '-c', join(PARITY, 'reconstruction_uniform20', 'config.yaml'), '--weights', TINY_MODEL, '--mode', 'reconstruction',
+      '--input_dir', inputs, '--n_samples', '3', '--micro_batch', '1', '--save_dir', out, ...FAST];
+    expect((await runCli(args)).exitCode).toBe(0);
+    const first = pngs(out);
+    rmSync(join(out, '1.png'));
+    const again = await runCli(args);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).computed).toBe(1);
+    const second = pngs(out);
+    expect([...second.keys()].sort()).toEqual(['0.png', '1.png', '2.png']);
+    for (const [name, bytes] of first) expect(second.get(name)!.equals(bytes)).toBe(true);
   });
 
   test('a run that failed before its first image does not hold its folder', async () => {
@@ -185,7 +204,7 @@ describe('resuming and atomic output', () => {
   test('images not written by a run of the toolkit are never taken for finished results', async () => {
     const dir = tempDirSync();
     writeFileSync(join(dir, '0.png'), 'somebody else\'s picture');
-    expectUserError(await runCli(['sample', '--n_samples', '1', '--save_dir', dir, ...FAST]), 'holds results without a run.json');
+    expectUserError(await runCli(['sample', '--n_samples', '1', '--save_dir', dir, ...FAST]), 'holds results with no run.json');
     expect(readFileSync(join(dir, '0.png'), 'utf8')).toBe('somebody else\'s picture');
   });
 
@@ -200,7 +219,7 @@ describe('resuming and atomic output', () => {
     expect(fewer.exitCode).toBe(0);
     expect(fewer.stderr).toContain("also holds 1 image beyond this run's 2");
     writeFileSync(noise, readFileSync(join(PARITY, 'sample_quad20', 'noise.npy')));
-    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST]), 'holds results of a run with other settings');
+    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST]), 'holds results of another run (other settings or input files');
   });
 
   test('an interrupted run keeps whole images only, exits 130, and a rerun completes it', async () => {
@@ -284,7 +303,7 @@ describe('bad input', () => {
     const inputs = join(PARITY, 'reconstruction_uniform20', 'inputs');
     expectUserError(
       await runCli(['sample', '-c', join(PARITY, 'reconstruction_uniform20', 'config.yaml'), '--weights', TINY_MODEL, '--mode', 'reconstruction', '--input_dir', inputs, '--noise', noise, '--save_dir', dir, ...FAST]),
-      '--noise: mode "reconstruction" starts from its input images',
+      '--noise (sampler.noise): mode "reconstruction" starts from its input images',
     );
     expect(readdirSync(dir)).toEqual([]);
   });

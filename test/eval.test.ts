@@ -211,7 +211,7 @@ describe('ddim eval', () => {
     expect(cli(['sample', '--mode', 'interpolate', '--n_samples', '2', '--n_interpolate', '3', '--skip_steps', '3', '--save_dir', rows, '--quiet']).code).toBe(0);
     const { code, stderr } = cli(['eval', '--samples', rows, '--splits', '1', '--quiet']);
     expect(code).toBe(0);
-    expect(stderr).toContain(`warning: ${rows} holds a "interpolate" run (see its run.json): its PNGs are not single samples`);
+    expect(stderr).toContain(`warning: ${rows} holds the results of a run in mode "interpolate" (see its run.json): its PNGs are not single samples`);
   });
 
   test('--help describes the eval flags', () => {
@@ -238,7 +238,7 @@ describe('ddim eval on bad input', () => {
     ['.npz statistics of another dimension', () => ['--samples', samples, '--reference', join(ROOT, 'test/eval-fixtures/fid_stats_savez.npz')], /fid_stats_savez\.npz hold 3-d features; the model's "features" output has 128\n$/],
     ['a reference that is neither images, idx nor stats', () => (writeFileSync(join(dir, 'notes.txt'), 'hello'), ['--samples', samples, '--reference', join(dir, 'notes.txt')]), /neither a folder of images/],
     ['a sampling flag', () => ['--samples', samples, '--skip_steps', '5'], /--skip_steps is not an eval flag/],
-    ['an --image_size the model does not take', () => ['--samples', samples, '--image_size', '64'], /--image_size 64: feature model .* takes 32×32 images, fixed in the file/],
+    ['an --image_size the model does not take', () => ['--samples', samples, '--image_size', '64'], /--image_size 64: feature model .* fixes its input at 32×32/],
     ['--save_stats without a reference', () => ['--save_stats', join(dir, 'x.json')], /--save_stats needs --reference/],
     ['a reversed --input_range', () => ['--samples', samples, '--input_range', '1,0'], /--input_range: expected LOW,HIGH/],
     ['more splits than samples', () => ['--samples', samples, '--splits', '50'], /needs at least 50 images, found 20/],

@@ -138,7 +138,7 @@ function warnAboutRunMode(samples: string, warn: (message: string) => void): voi
     return;
   }
   if (typeof mode === 'string' && mode !== 'sample') {
-    warn(`${samples} holds a "${mode}" run (see its run.json): its PNGs are not single samples, and eval center-crops each to the model's input`);
+    warn(`${samples} holds the results of a run in mode "${mode}" (see its run.json): its PNGs are not single samples, and eval center-crops each to the model's input`);
   }
 }
 
@@ -285,6 +285,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   if (options.referenceLabels !== undefined && reference?.kind !== 'idx') throw new UserError('--reference_labels goes with an idx --reference');
   if (options.referenceLabels !== undefined && !existsSync(options.referenceLabels)) throw new UserError(`labels file not found: ${options.referenceLabels}`);
   const referenceFiles = reference?.kind === 'images' ? imageFiles(reference.path, 'reference') : undefined;
+  const npzStats = reference?.kind === 'npz' ? readNpzStats(reference.path) : undefined;
 
   const model = await loadOnnxFeatureModel(options.features, {
     featuresOutput: options.featuresOutput,
@@ -326,7 +327,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
         inceptionScore: file.inceptionScore ?? null,
       };
     } else if (reference?.kind === 'npz') {
-      const stats = readNpzStats(reference.path);
+      const stats = npzStats!;
       if (info.features && stats.dim !== info.features.dim) {
         throw new UserError(`reference stats ${reference.path} hold ${stats.dim}-d features; the model's "${info.features.name}" output has ${info.features.dim}`);
       }

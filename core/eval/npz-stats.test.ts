@@ -59,6 +59,15 @@ describe('.npz reference statistics', () => {
       'sigma.npy': encodeNpy([2, 2], Float64Array.of(1, 0, 0, -1)),
     }), /negative\.npz: sigma\[1\]\[1\] is -1; a variance is never negative$/],
     ['a missing file', () => join(dir, 'absent.npz'), /cannot read stats file .*absent\.npz: /],
+    ['an infinite variance', () => npz('infinite.npz', {
+      'mu.npy': encodeNpy([2], Float64Array.of(0, 0)),
+      'sigma.npy': encodeNpy([2, 2], Float64Array.of(1, 0, 0, Infinity)),
+    }), /infinite\.npz: sigma\[1\]\[1\] is Infinity, not a finite number$/],
+    ['a negative dimension in a .npy header', () => {
+      const dict = new TextEncoder().encode("{'descr': '<f8', 'fortran_order': False, 'shape': (-3,), }\n");
+      const header = Uint8Array.of(0x93, ...new TextEncoder().encode('NUMPY'), 1, 0, dict.length, 0, ...dict);
+      return npz('shape.npz', { 'mu.npy': header, 'sigma.npy': encodeNpy([1, 1], Float64Array.of(1)) });
+    }, /shape\.npz: mu: unreadable \.npy shape \(-3,\)$/],
   ] as [string, () => string, RegExp][])('%s: a UserError naming the file', (_name, make, message) => {
     const path = make();
     let caught: unknown;

@@ -8,8 +8,12 @@ import { firstLine, UserError } from '../errors.ts';
 import { readNpz } from '../io/npz.ts';
 import type { GaussianStats } from './feature-stats.ts';
 
-/** How far apart sigma[i][j] and sigma[j][i] may be (relative) before the file is refused. */
-const SYMMETRY_TOLERANCE = 1e-9;
+/**
+ * How far apart sigma[i][j] and sigma[j][i] may be (relative) before the file is refused:
+ * above float32 round-off (a float32 sigma is one ulp asymmetric at worst), far below what
+ * a matrix that is not a covariance shows.
+ */
+const SYMMETRY_TOLERANCE = 1e-6;
 
 /** Read `mu` and `sigma` from an .npz file; every problem is a UserError naming the file. */
 export function readNpzStats(path: string): GaussianStats {
@@ -28,6 +32,8 @@ export function readNpzStats(path: string): GaussianStats {
     throw new UserError(`${path}: sigma: expected shape [${dim},${dim}] to match mu, got [${sigma.shape.join(',')}]`);
   }
   const cov = sigma.data;
+  const bad = cov.findIndex((value) => !Number.isFinite(value));
+  if (bad !== -1) throw new UserError(`${path}: sigma[${Math.floor(bad / dim)}][${bad % dim}] is ${cov[bad]}, not a finite number`);
   // numpy.cov's matrix product need not be exactly symmetric: average the two halves,
   // but refuse a matrix that is not a covariance at all.
   for (let i = 0; i < dim; i++) {

@@ -3,8 +3,8 @@ import { UserError } from '../errors.ts';
 import { decodeImage, listImages } from './images.ts';
 
 /** Images under a directory (recursive, sorted), decoded on demand, one micro-batch at a time. */
-export function directoryImageSource(dir: string, size: number, channels: number): ImageSource {
-  const files = listImages(dir);
+export function directoryImageSource(dir: string, size: number, channels: number, exclude?: string): ImageSource {
+  const files = listImages(dir, exclude);
   if (files.length === 0) throw new UserError(`no images (.png, .jpg, .jpeg, .webp) found under input_dir ${dir}`);
   return bytesImageSource(files, size, channels);
 }

@@ -1,13 +1,16 @@
 /** Image files in and out (sharp), and the pixel mapping of the reference tool. */
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { firstLine, UserError } from '../errors.ts';
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;
 
-/** Image files under dir, recursively, in sorted path order. */
-export function listImages(dir: string): string[] {
+/**
+ * Image files under dir, recursively, in sorted path order; `exclude` (a folder, e.g. the
+ * run's own save_dir inside dir) is skipped, so a run never reads its own results back.
+ */
+export function listImages(dir: string, exclude?: string): string[] {
   let stat;
   try {
     stat = statSync(dir);
@@ -16,10 +19,13 @@ export function listImages(dir: string): string[] {
   }
   if (!stat.isDirectory()) throw new UserError(`input_dir is not a directory: ${dir}`);
   const found: string[] = [];
+  const skipped = exclude === undefined ? undefined : resolve(exclude);
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
-      if (entry.isDirectory()) walk(path);
+      if (entry.isDirectory()) {
+        if (resolve(path) !== skipped) walk(path);
+      }
       else if (IMAGE_EXTENSIONS.test(entry.name)) found.push(path);
     }
   };

@@ -8,6 +8,12 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/** A float64 array read from .npy (statistics keep their precision). */
+export interface Float64NpyArray {
+  readonly shape: readonly number[];
+  readonly data: Float64Array;
+}
+
 /** A decoded .npy header and where its data lie. */
 interface NpyLayout {
   readonly shape: readonly number[];
@@ -19,9 +25,10 @@ interface NpyLayout {
 function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new UserError(`${name}: not a .npy file`);
   const major = bytes[6]!;
+  const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new UserError(`${name}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const headerStart = major === 1 ? 10 : 12;
   const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
@@ -29,7 +36,10 @@ function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
   if (!descr || shapeText === undefined) throw new UserError(`${name}: unreadable .npy header`);
   if (fortran) throw new UserError(`${name}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
   if (descr !== '<f4' && descr !== '<f8') throw new UserError(`${name}: dtype ${descr} is not supported; expected float32 (<f4) or float64 (<f8)`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!dims.every((d) => /^\d+L?$/.test(d))) throw new UserError(`${name}: unreadable .npy shape (${shapeText.trim()})`);
+  // Python 2's numpy wrote long integers with an L suffix.
+  const shape = dims.map((d) => Number.parseInt(d, 10));
   const count = shape.reduce((a, b) => a * b, 1);
   const body = bytes.subarray(headerStart + headerLength);
   const size = descr === '<f4' ? 4 : 8;
@@ -57,7 +67,7 @@ export function parseNpy(bytes: Uint8Array, name = 'npy file'): NpyArray {
 }
 
 /** Parse a .npy buffer into float64, for statistics that must keep their precision. */
-export function parseNpyFloat64(bytes: Uint8Array, name = 'npy file'): { readonly shape: readonly number[]; readonly data: Float64Array } {
+export function parseNpyFloat64(bytes: Uint8Array, name = 'npy file'): Float64NpyArray {
   const layout = npyLayout(bytes, name);
   return { shape: layout.shape, data: values(layout, (n) => new Float64Array(n)) };
 }

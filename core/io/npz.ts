@@ -4,12 +4,7 @@
  */
 import { unzipSync } from 'fflate';
 import { firstLine, UserError } from '../errors.ts';
-import { parseNpyFloat64 } from './npy.ts';
-
-export interface Float64NpyArray {
-  readonly shape: readonly number[];
-  readonly data: Float64Array;
-}
+import { type Float64NpyArray, parseNpyFloat64 } from './npy.ts';
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]; // PK\3\4
 

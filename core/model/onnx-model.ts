@@ -233,9 +233,9 @@ export async function loadOnnxFeatureModel(path: string, options: FeatureModelOp
   if (height === undefined || width === undefined) {
     await fail(`feature model ${path}: input "${inputName}" has no fixed height and width; give the image size (--image_size)`);
   }
-  const fixedSide = staticDim(shape[2]);
-  if (options.imageSize !== undefined && fixedSide !== undefined && options.imageSize !== fixedSide) {
-    await fail(`--image_size ${options.imageSize}: feature model ${path} takes ${fixedSide}×${staticDim(shape[3])} images, fixed in the file (images are resized to that)`);
+  const [fixedHeight, fixedWidth] = [staticDim(shape[2]), staticDim(shape[3])];
+  if (options.imageSize !== undefined && ((fixedHeight ?? options.imageSize) !== options.imageSize || (fixedWidth ?? options.imageSize) !== options.imageSize)) {
+    await fail(`--image_size ${options.imageSize}: feature model ${path} fixes its input at ${fixedHeight ?? 'any'}×${fixedWidth ?? 'any'} (images are resized to that)`);
   }
   const fixedBatch = staticDim(shape[0]);
   const outputs = session.outputNames;

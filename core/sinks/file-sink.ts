@@ -25,7 +25,12 @@ const RESULT_FILE = /^(\d+)\.png$/;
 
 /** The indices of the {idx}.png results in a folder, and whether it holds .npy results. */
 function resultsIn(saveDir: string): { indices: number[]; npy: boolean } {
-  const names = readdirSync(saveDir);
+  let names: string[];
+  try {
+    names = readdirSync(saveDir);
+  } catch (error) {
+    throw new UserError(`cannot read save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
+  }
   const indices = names.flatMap((name) => {
     const match = RESULT_FILE.exec(name);
     return match ? [Number(match[1])] : [];
@@ -33,25 +38,29 @@ function resultsIn(saveDir: string): { indices: number[]; npy: boolean } {
   return { indices, npy: names.includes('samples.npy') || names.includes('latents.npy') };
 }
 
-/** What the contents of a run's input files come to: an edited noise file or input image is another run. */
-function inputsDigest(config: RunInfo['config']): { noise?: string; inputs?: string } {
-  const { noise, input_dir: inputDir } = config.sampler;
-  const digest: { noise?: string; inputs?: string } = {};
-  if (noise && existsSync(noise)) digest.noise = createHash('sha256').update(readFileSync(noise)).digest('hex');
-  if (inputDir && existsSync(inputDir)) {
-    const hash = createHash('sha256');
-    // Names, sizes and modification times: an edit shows without reading every image again.
-    for (const file of listImages(inputDir)) {
-      const stat = statSync(file);
-      hash.update(`${relative(inputDir, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
-    }
-    digest.inputs = hash.digest('hex');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The contents a run reads besides its settings, so that an edited noise file or input image
+ * makes another run: the noise file of a run that starts from noise, or the input images a run
+ * that starts from images uses (the first plan.count, as the pipeline lists them).
+ */
+function inputsDigest(info: RunInfo, saveDir: string): { noise_sha256?: string; inputs_sha256?: string } {
+  const { noise, input_dir: inputDir } = info.config.sampler;
+  if (info.startsFrom === 'noise') return noise && existsSync(noise) ? { noise_sha256: sha256(readFileSync(noise)) } : {};
+  if (!inputDir || !existsSync(inputDir)) return {};
+  const hash = createHash('sha256');
+  for (const file of listImages(inputDir, saveDir).slice(0, info.plan.count)) {
+    hash.update(`${relative(inputDir, file)}\0${sha256(readFileSync(file))}\n`);
   }
-  return digest;
+  return { inputs_sha256: hash.digest('hex') };
 }
 
-/** What decides every item's pixels: a rerun may only continue a run with the same fingerprint. */
-function fingerprint(info: RunInfo): string {
+/**
+ * What decides every item's pixels: a rerun may only continue a run with the same fingerprint.
+ * Runs without a noise file or input images keep the fingerprint earlier versions gave them.
+ */
+export function runFingerprint(info: RunInfo, saveDir: string): string {
   const { config } = info;
   const p = config.diffusion.params;
   const decisive = {
@@ -64,14 +73,14 @@ function fingerprint(info: RunInfo): string {
     noise: config.sampler.noise,
     input_dir: config.sampler.input_dir,
     options: config.sampler.options,
-    // Undefined (left out of the JSON) when a run has no input files.
-    ...inputsDigest(config),
+    ...inputsDigest(info, saveDir),
   };
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }
 
 export function fileSink(saveDir: string, options: FileSinkOptions = {}): ResultSink {
   let info: RunInfo | undefined;
+  let fingerprint = '';
   let started = '';
   let samplesNpy: AtomicAppendFile | undefined;
   let latentsNpy: AtomicAppendFile | undefined;
@@ -81,7 +90,7 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
     status,
     started,
     finished: summary ? new Date().toISOString() : undefined,
-    fingerprint: fingerprint(info!),
+    fingerprint,
     mode: info!.mode,
     seed: info!.seed,
     items: info!.plan.count,
@@ -104,26 +113,29 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
         throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
       }
       let previous: { fingerprint?: string } | undefined;
+      let unreadable = false;
       if (existsSync(runJson)) {
         try {
           previous = JSON.parse(readFileSync(runJson, 'utf8'));
         } catch {
-          // Unreadable: treated like a folder without run.json.
+          unreadable = true;
         }
       }
+      fingerprint = runFingerprint(runInfo, saveDir);
       const found = resultsIn(saveDir);
       const hasResults = found.indices.length > 0 || found.npy;
       // Only results of this very run may be continued; a folder whose run left nothing behind
       // (it failed before its first image) is free to take.
       if (hasResults && previous?.fingerprint === undefined) {
+        const why = unreadable ? 'an unreadable run.json' : 'no run.json';
         throw new UserError(
-          `save_dir ${saveDir} holds results without a run.json, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
+          `save_dir ${saveDir} holds results with ${why}, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
           { path: 'sampler.save_dir' },
         );
       }
-      if (hasResults && previous!.fingerprint !== fingerprint(runInfo)) {
+      if (hasResults && previous!.fingerprint !== fingerprint) {
         throw new UserError(
-          `save_dir ${saveDir} holds results of a run with other settings (see its run.json); choose another --save_dir or empty it`,
+          `save_dir ${saveDir} holds results of another run (other settings or input files; see its run.json); choose another --save_dir or empty it`,
           { path: 'sampler.save_dir' },
         );
       }
