@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { type FeatureStats, featureStats } from './feature-stats.ts';
 import { frechetDistance } from './frechet-distance.ts';
+import { multiply, symmetrize, trace } from './matrix.ts';
+import { sqrtPsd, traceSqrtPsd } from './matrix-sqrt.ts';
 import { randomPsd, seededRandom } from './test-support.ts';
 
 function gaussianStats(mean: number[], cov: number[]): FeatureStats {
@@ -25,7 +27,29 @@ function randomFeatures(rows: number, dim: number, seed: number): Float64Array {
   return out;
 }
 
+/** The same distance the textbook way: Tr((√Σ₁ Σ₂ √Σ₁)^½) through a full eigendecomposition of Σ₁. */
+function frechetByEigen(a: FeatureStats, b: FeatureStats): number {
+  const n = a.dim;
+  let meanTerm = 0;
+  for (let i = 0; i < n; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
+  const root = sqrtPsd(a.cov, n);
+  const middle = symmetrize(multiply(multiply(root, b.cov, n), root, n), n);
+  return meanTerm + trace(a.cov, n) + trace(b.cov, n) - 2 * traceSqrtPsd(middle, n);
+}
+
 describe('frechetDistance', () => {
+  test.each([
+    ['both full rank', 400, 300],
+    ['the first singular (20 vectors in 64-d)', 20, 300],
+    ['the second singular', 300, 20],
+    ['both singular', 20, 30],
+  ])('agrees with the eigendecomposition route: %s', (_name, rowsA, rowsB) => {
+    const a = featureStats(randomFeatures(rowsA, 64, 11), rowsA, 64);
+    const b = featureStats(randomFeatures(rowsB, 64, 12), rowsB, 64);
+    const expected = frechetByEigen(a, b);
+    expect(Math.abs(frechetDistance(a, b) - expected)).toBeLessThan(1e-9 * (trace(a.cov, 64) + trace(b.cov, 64)));
+  });
+
   test('is 0 between a 128-d feature set and itself', () => {
     const stats = featureStats(randomFeatures(600, 128, 1), 600, 128);
     let scale = 0;
