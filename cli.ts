@@ -136,7 +136,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline === undefined && /^(true|false|0|1|yes|no)$/i.test(argv[i + 1] ?? '')) i++;
       parsed.notes.push('--load_ema: an ONNX file holds one set of weights; tools/export_onnx.py exports the EMA weights unless given --no-ema');
     } else if (commandFlags.includes(name)) {
-      parsed.rest.set(name, [...(parsed.rest.get(name) ?? []), name === 'json' && inline === undefined ? 'true' : takeValue()]);
+      // --json is a switch; `--json true|false` (a separate word) works too.
+      const switchValue = () => (/^(true|false)$/.test(argv[i + 1] ?? '') ? argv[++i]! : 'true');
+      parsed.rest.set(name, [...(parsed.rest.get(name) ?? []), name === 'json' && inline === undefined ? switchValue() : takeValue()]);
     } else {
       const option = findRunOption(name);
       if (!option) {

@@ -88,6 +88,12 @@ describe('ddim eval', () => {
     expect(text).toContain(`inception score   ${report.inceptionScore.mean.toFixed(4)} ± ${report.inceptionScore.std.toFixed(4)} (4 splits)`);
   });
 
+  test('--json false (a separate word) prints the text report', () => {
+    const { code, stdout } = cli(['eval', '--samples', samples, '--json', 'false', '--splits', '2', '--quiet']);
+    expect(code).toBe(0);
+    expect(stdout).toStartWith(`samples           ${N} images in ${samples}`);
+  });
+
   test('a set compared with itself as a reference folder is at distance 0 and scores the same', () => {
     const report = evalJson(['--samples', samples, '--reference', samples]);
     expect(report.reference).toMatchObject({ kind: 'images', count: N });
