@@ -2,11 +2,12 @@
  * The pipeline every front end shares: config -> schedule + model + DDIM engine -> a mode
  * plugin -> rendered results handed to a sink (files for the CLI, memory for the server).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DdimConfig } from './config/schema.ts';
 import { firstLine, UserError } from './errors.ts';
 import { encodePng, pictureSize, renderPicture } from './io/images.ts';
+import { sha256File } from './io/sha256.ts';
 import { directoryImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy } from './io/npy.ts';
 import { alphasCumprod } from './math/betas.ts';
@@ -81,10 +82,6 @@ export interface PipelineDeps {
 }
 
 const BORDER = 2;
-
-function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
 
 export class Pipeline {
   readonly config: DdimConfig;
@@ -178,6 +175,12 @@ export class Pipeline {
       async inputs() {
         if (!inputs) {
           if (!sampler.input_dir) throw new UserError(`mode "${mode.name}" needs input images: give --input_dir DIR (sampler.input_dir)`, { path: 'sampler.input_dir' });
+          if (sampler.save_dir && resolve(sampler.save_dir) === resolve(sampler.input_dir)) {
+            throw new UserError(
+              `--input_dir and --save_dir are the same folder (${sampler.input_dir}): its results would be read back as inputs; give another --save_dir (a subfolder works)`,
+              { path: 'sampler.save_dir' },
+            );
+          }
           inputs = directoryImageSource(sampler.input_dir, height, channels, sampler.save_dir);
         }
         return inputs;

@@ -169,7 +169,7 @@ describe('resuming and atomic output', () => {
     const dir = tempDirSync();
     expect((await runCli(['sample', '--n_samples', '2', '--save_dir', dir, ...FAST])).exitCode).toBe(0);
     const result = await runCli(['sample', '--n_samples', '2', '--seed', '99', '--save_dir', dir, ...FAST]);
-    expectUserError(result, 'holds results of another run (other settings or input files');
+    expectUserError(result, 'holds results of another run (other settings, model or noise file');
   });
 
   test('a reconstruction resumes, even with its save_dir inside its input_dir, whose results it never reads back', async () => {
@@ -189,6 +189,29 @@ describe('resuming and atomic output', () => {
     const second = pngs(out);
     expect([...second.keys()].sort()).toEqual(['0.png', '1.png', '2.png']);
     for (const [name, bytes] of first) expect(second.get(name)!.equals(bytes)).toBe(true);
+
+    // Another --n_samples continues the same run, smaller or larger.
+    const withCount = (n: number) => args.map((arg, i) => (args[i - 1] === '--n_samples' ? String(n) : arg));
+    const fewer = await runCli(withCount(2));
+    expect(fewer.exitCode).toBe(0);
+    expect(fewer.stderr).toContain("also holds 1 image beyond this run's 2");
+    const more = await runCli(withCount(4));
+    expect(more.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).computed).toBe(1);
+    expect(pngs(out).size).toBe(4);
+    // An input image replaced under a result is another run.
+    const names = readdirSync(inputs).filter((name) => name.endsWith('.png')).sort();
+    writeFileSync(join(inputs, names[2]!), readFileSync(join(inputs, names[0]!)));
+    expectUserError(await runCli(withCount(4)), `holds results made from other input images (2.png came from another ${names[2]})`);
+  });
+
+  test('a reconstruction may not write its results into its own input folder', async () => {
+    const inputs = tempDirSync();
+    writeFileSync(join(inputs, 'a.png'), readFileSync(join(PARITY, 'reconstruction_uniform20', 'inputs', readdirSync(join(PARITY, 'reconstruction_uniform20', 'inputs'))[0]!)));
+    const result = await runCli(['sample', '-c', join(PARITY, 'reconstruction_uniform20', 'config.yaml'), '--weights', TINY_MODEL,
+      '--mode', 'reconstruction', '--input_dir', inputs, '--n_samples', '1', '--save_dir', inputs, ...FAST]);
+    expectUserError(result, '--input_dir and --save_dir are the same folder');
+    expect(readdirSync(inputs)).toEqual(['a.png']);
   });
 
   test('a run that failed before its first image does not hold its folder', async () => {
@@ -219,7 +242,7 @@ describe('resuming and atomic output', () => {
     expect(fewer.exitCode).toBe(0);
     expect(fewer.stderr).toContain("also holds 1 image beyond this run's 2");
     writeFileSync(noise, readFileSync(join(PARITY, 'sample_quad20', 'noise.npy')));
-    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST]), 'holds results of another run (other settings or input files');
+    expectUserError(await runCli(['sample', ...config, '--noise', noise, '--n_samples', '3', '--save_dir', out, ...FAST]), 'holds results of another run (other settings, model or noise file');
   });
 
   test('an interrupted run keeps whole images only, exits 130, and a rerun completes it', async () => {

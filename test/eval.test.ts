@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { decodeImage } from '../core/io/images.ts';
 import { loadOnnxFeatureModel } from '../core/model/onnx-model.ts';
-import { sha256File } from '../core/eval/stats-file.ts';
+import { sha256File } from '../core/io/sha256.ts';
 import { encodeNpy } from '../core/io/npy.ts';
 import { zipSync } from 'fflate';
 import { idxBytes } from '../core/eval/test-support.ts';

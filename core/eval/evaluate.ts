@@ -18,7 +18,8 @@ import { isGzip, isIdx, readIdx } from './idx-file.ts';
 import { idxImageSource } from './idx-image-source.ts';
 import { readNpzStats } from './npz-stats.ts';
 import { isZip } from '../io/npz.ts';
-import { type StatsFile, looksLikeJson, readStatsFile, sha256File, writeStatsFile } from './stats-file.ts';
+import { type StatsFile, looksLikeJson, readStatsFile, writeStatsFile } from './stats-file.ts';
+import { sha256File } from '../io/sha256.ts';
 
 export type ReferenceKind = 'stats' | 'npz' | 'images' | 'idx';
 

@@ -2,7 +2,6 @@
  * Reference feature statistics on disk: a JSON file with the mean and covariance and
  * what they were computed with (model hash, output, input geometry, source).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { firstLine, UserError } from '../errors.ts';
@@ -55,10 +54,6 @@ const StatsSchema = v.looseObject({
   mean: NumberList,
   cov: v.array(NumberList),
 });
-
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
 
 /** Whether a file's first bytes look like JSON (a stats file rather than images or idx). */
 export function looksLikeJson(bytes: Uint8Array): boolean {

@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createHash } from 'node:crypto';
 import { firstLine, UserError } from '../errors.ts';
 import { listImages } from '../io/images.ts';
 import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
+import { sha256Hex } from '../io/sha256.ts';
 import type { ModeBatch } from '../plugin.ts';
 import type { ResultSink, RunInfo, RunSummary } from '../pipeline.ts';
 
@@ -38,31 +38,40 @@ function resultsIn(saveDir: string): { indices: number[]; npy: boolean } {
   return { indices, npy: names.includes('samples.npy') || names.includes('latents.npy') };
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * The contents a run reads besides its settings, so that an edited noise file or input image
- * makes another run: the noise file of a run that starts from noise, or the input images a run
- * that starts from images uses (the first plan.count, as the pipeline lists them).
- */
-function inputsDigest(info: RunInfo, saveDir: string): { noise_sha256?: string; inputs_sha256?: string } {
-  const { noise, input_dir: inputDir } = info.config.sampler;
-  if (info.startsFrom === 'noise') return noise && existsSync(noise) ? { noise_sha256: sha256(readFileSync(noise)) } : {};
-  if (!inputDir || !existsSync(inputDir)) return {};
-  const hash = createHash('sha256');
-  for (const file of listImages(inputDir, saveDir).slice(0, info.plan.count)) {
-    hash.update(`${relative(inputDir, file)}\0${sha256(readFileSync(file))}\n`);
-  }
-  return { inputs_sha256: hash.digest('hex') };
+/** One input image of a run that starts from images: its path under input_dir and its digest. */
+interface InputRecord {
+  readonly file: string;
+  readonly sha256: string;
 }
 
 /**
- * What decides every item's pixels: a rerun may only continue a run with the same fingerprint.
- * Runs without a noise file or input images keep the fingerprint earlier versions gave them.
+ * The input images a run that starts from images uses (the first plan.count, as the pipeline
+ * lists them), so that an edited or inserted image is caught. They are compared one by one,
+ * not folded into the fingerprint, so that a rerun with another --n_samples continues.
  */
-export function runFingerprint(info: RunInfo, saveDir: string): string {
+function inputRecords(info: RunInfo, saveDir: string): InputRecord[] | undefined {
+  const inputDir = info.config.sampler.input_dir;
+  if (info.startsFrom === 'noise' || !inputDir || !existsSync(inputDir)) return undefined;
+  return listImages(inputDir, saveDir)
+    .slice(0, info.plan.count)
+    .map((file) => ({ file: relative(inputDir, file), sha256: sha256Hex(readFileSync(file)) }));
+}
+
+/** The first of `current` that differs from what an earlier run recorded at its place. */
+function firstChangedInput(recorded: unknown, current: readonly InputRecord[]): number {
+  if (!Array.isArray(recorded)) return -1; // written before inputs were recorded
+  return current.findIndex((input, i) => i < recorded.length && (recorded[i]?.file !== input.file || recorded[i]?.sha256 !== input.sha256));
+}
+
+/**
+ * What decides every item's pixels besides the input images: a rerun may only continue a run
+ * with the same fingerprint. A run without a noise file keeps the fingerprint earlier versions
+ * gave it; with one, the file's contents count, so an edited noise file makes another run.
+ */
+export function runFingerprint(info: RunInfo): string {
   const { config } = info;
   const p = config.diffusion.params;
+  const { noise } = config.sampler;
   const decisive = {
     mode: info.mode,
     seed: info.seed,
@@ -70,17 +79,18 @@ export function runFingerprint(info: RunInfo, saveDir: string): string {
     model: info.model.sha256,
     params: [p.total_steps, p.beta_schedule, p.beta_start, p.beta_end, p.betas, p.objective, p.clip_denoised, p.eta],
     n_interpolate: info.mode === 'interpolate' ? config.sampler.n_interpolate : undefined,
-    noise: config.sampler.noise,
+    noise,
     input_dir: config.sampler.input_dir,
     options: config.sampler.options,
-    ...inputsDigest(info, saveDir),
+    ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256Hex(readFileSync(noise)) } : {}),
   };
-  return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
+  return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
 }
 
 export function fileSink(saveDir: string, options: FileSinkOptions = {}): ResultSink {
   let info: RunInfo | undefined;
   let fingerprint = '';
+  let inputs: InputRecord[] | undefined;
   let started = '';
   let samplesNpy: AtomicAppendFile | undefined;
   let latentsNpy: AtomicAppendFile | undefined;
@@ -99,6 +109,7 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
     config: info!.config,
     timings: summary?.timings,
     computed: summary?.computed,
+    inputs,
     ...options.meta,
   });
 
@@ -112,7 +123,7 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
       } catch (error) {
         throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
       }
-      let previous: { fingerprint?: string } | undefined;
+      let previous: { fingerprint?: string; inputs?: unknown } | undefined;
       let unreadable = false;
       if (existsSync(runJson)) {
         try {
@@ -121,7 +132,8 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
           unreadable = true;
         }
       }
-      fingerprint = runFingerprint(runInfo, saveDir);
+      fingerprint = runFingerprint(runInfo);
+      inputs = inputRecords(runInfo, saveDir);
       const found = resultsIn(saveDir);
       const hasResults = found.indices.length > 0 || found.npy;
       // Only results of this very run may be continued; a folder whose run left nothing behind
@@ -135,9 +147,22 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
       }
       if (hasResults && previous!.fingerprint !== fingerprint) {
         throw new UserError(
-          `save_dir ${saveDir} holds results of another run (other settings or input files; see its run.json); choose another --save_dir or empty it`,
+          `save_dir ${saveDir} holds results of another run (other settings, model or noise file; see its run.json); choose another --save_dir or empty it`,
           { path: 'sampler.save_dir' },
         );
+      }
+      if (hasResults && inputs) {
+        const changed = firstChangedInput(previous!.inputs, inputs);
+        if (changed !== -1) {
+          throw new UserError(
+            `save_dir ${saveDir} holds results made from other input images (${changed}.png came from another ${inputs[changed]!.file}); choose another --save_dir or empty it`,
+            { path: 'sampler.save_dir' },
+          );
+        }
+        // Keep the record of results beyond this run's inputs, so a later, larger rerun checks them too.
+        if (Array.isArray(previous!.inputs) && previous!.inputs.length > inputs.length) {
+          inputs = [...inputs, ...(previous!.inputs.slice(inputs.length) as InputRecord[])];
+        }
       }
       const beyond = found.indices.filter((index) => index >= runInfo.plan.count).length;
       if (beyond > 0) {
