@@ -129,6 +129,14 @@ describe('loadConfig', () => {
     expect(warnings).toEqual([expect.stringContaining('ignoring unknown top-level key "sampelr" (did you mean "sampler"?)')]);
   });
 
+  test('refuses an override of a section the sampler never reads, saying what to do instead', () => {
+    const override = (text: string) => messageOf(() => loadConfig(undefined, { overrides: [parseOverride(text)] }));
+    expect(override('model=other.onnx')).toContain('unknown top-level key "model"');
+    expect(override('model=other.onnx')).toContain('--weights FILE or sampler.weights=FILE');
+    expect(override('train.batch_size=8')).toContain('a training-only section: the sampler never reads it');
+    expect(override('extends=base.yaml')).toContain('extends is read from a config file only');
+  });
+
   test('reports invalid YAML with the file name', () => {
     const dir = tempDirSync();
     expect(messageOf(() => loadConfig(configFile(dir, 'bad.yaml', 'data: [unclosed\n')))).toContain('bad.yaml: not valid YAML');

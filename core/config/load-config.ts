@@ -16,6 +16,14 @@ import { ConfigSchema, type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts
 /** The top-level keys the toolkit itself reads, offered when an override names another. */
 const CONFIG_KEYS = ['seed', 'data', 'diffusion', 'sampler', 'server', 'plugins'];
 
+/** Top-level keys a file may hold but an override may not set, and what to do instead. */
+const OVERRIDE_HINTS: Record<string, string> = {
+  model: ' (the sampler reads the network from an ONNX file: --weights FILE or sampler.weights=FILE)',
+  extends: ' (extends is read from a config file only)',
+  train: ' (a training-only section: the sampler never reads it)',
+  dataloader: ' (a training-only section: the sampler never reads it)',
+};
+
 /** Keys holding file paths: relative ones are resolved against the file (or cwd) that set them. */
 const PATH_KEYS = ['sampler.weights', 'sampler.input_dir', 'sampler.save_dir', 'sampler.noise'];
 
@@ -173,11 +181,12 @@ export function loadConfig(file: string | undefined, options: LoadConfigOptions 
   const cwd = options.cwd ?? process.cwd();
   const base: Layer = file ? readLayer(resolve(cwd, file), []) : { data: {}, origins: new Map() };
   for (const override of options.overrides ?? []) {
-    // Files may carry training-only sections; a flag or key.path=value naming one is a typo.
+    // Files may carry training-only sections, which the sampler never reads: an override
+    // naming one (or any other key outside the sampler's) would silently do nothing.
     const key = override.path.split('.')[0]!;
-    if (!KNOWN_TOP_LEVEL_KEYS.includes(key)) {
+    if (!CONFIG_KEYS.includes(key)) {
       const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
-      const hint = option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS);
+      const hint = OVERRIDE_HINTS[key] ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
       throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });
     }
   }
