@@ -16,6 +16,7 @@ import { sha256File } from '../core/io/sha256.ts';
 import { encodeNpy } from '../core/io/npy.ts';
 import { zipSync } from 'fflate';
 import { idxBytes } from '../core/eval/test-support.ts';
+import { symmetricEigen } from '../core/eval/symmetric-eigen.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'cli.ts');
@@ -133,6 +134,30 @@ describe('ddim eval', () => {
     expect(result.stderr).toMatch(/warning: .*test_stats\.npz does not record the network or preprocessing/);
     const text = cli(['eval', '--samples', samples, '--reference', npz, '--quiet']).stdout;
     expect(text).toMatch(/^reference\s+.*test_stats\.npz: image count not recorded$/m);
+  });
+
+  test('.npz statistics whose sigma is not positive semi-definite are refused in one line', () => {
+    // The samples' own covariance with one eigenvalue λ turned into −λ: every 2×2 minor still
+    // looks like a covariance's, but Σ₁Σ₂ has the eigenvalue −λ².
+    const saved = join(dir, 'own.json');
+    evalJson(['--reference', samples, '--save_stats', saved]);
+    const own = JSON.parse(readFileSync(saved, 'utf8'));
+    const dim: number = own.dim;
+    const cov = Float64Array.from(own.cov.flat());
+    const { values, vectors } = symmetricEigen(cov, dim);
+    const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]!);
+    const k = order[16]!;
+    expect(values[k]!).toBeGreaterThan(1e-3 * values[order[0]!]!);
+    for (let i = 0; i < dim; i++) {
+      for (let j = 0; j < dim; j++) cov[i * dim + j]! -= 2 * values[k]! * vectors[i * dim + k]! * vectors[j * dim + k]!;
+    }
+    const npz = join(dir, 'indefinite.npz');
+    writeFileSync(npz, zipSync({ 'mu.npy': encodeNpy([dim], Float64Array.from(own.mean)), 'sigma.npy': encodeNpy([dim, dim], cov) }));
+    const result = cli(['eval', '--samples', samples, '--reference', npz, '--quiet']);
+    // after the warning that an .npz does not name its network, one line and no stack trace
+    expect(result.stderr).toMatch(/\nerror: reference .*indefinite\.npz: its covariance is not positive semi-definite, as one of features must be; recompute it\n$/);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(2);
+    expect(result.code).toBe(2);
   });
 
   test('an idx reference holding the same pixels is at distance 0, and labels give the accuracy', async () => {

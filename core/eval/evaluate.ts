@@ -378,7 +378,15 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       });
       images += pass.count;
       samplesReport = { path: options.samples!, count: pass.count };
-      if (pass.stats && referenceStats) distance = frechetDistance(pass.stats, referenceStats);
+      if (pass.stats && referenceStats) {
+        try {
+          distance = frechetDistance(pass.stats, referenceStats);
+        } catch (error) {
+          // Covariances this toolkit computes are PSD; one read from a file need not be.
+          if (!(error instanceof RangeError)) throw error;
+          throw new UserError(`reference ${referenceReport?.path ?? 'statistics'}: its covariance is not positive semi-definite, as one of features must be; recompute it`);
+        }
+      }
       if (distance !== null && pass.count < info.features!.dim) {
         warn(
           `${pass.count} samples for ${info.features!.dim}-d features: the distance is biased upward at small N; ` +

@@ -58,6 +58,10 @@ describe('.npz reference statistics', () => {
       'mu.npy': encodeNpy([2], Float64Array.of(0, 0)),
       'sigma.npy': encodeNpy([2, 2], Float64Array.of(1, 0, 0, -1)),
     }), /negative\.npz: sigma\[1\]\[1\] is -1; a variance is never negative$/],
+    ['a correlation above 1', () => npz('indefinite.npz', {
+      'mu.npy': encodeNpy([2], Float64Array.of(0, 0)),
+      'sigma.npy': encodeNpy([2, 2], Float64Array.of(1, 2, 2, 1)),
+    }), /indefinite\.npz: sigma is not a covariance: \|sigma\[1\]\[0\]\| = 2 exceeds √\(sigma\[1\]\[1\]·sigma\[0\]\[0\]\)$/],
     ['a missing file', () => join(dir, 'absent.npz'), /cannot read stats file .*absent\.npz: /],
     ['an infinite variance', () => npz('infinite.npz', {
       'mu.npy': encodeNpy([2], Float64Array.of(0, 0)),

@@ -49,5 +49,15 @@ export function readNpzStats(path: string): GaussianStats {
     if (!Number.isFinite(mu.data[i]!)) throw new UserError(`${path}: mu[${i}] is not a finite number`);
     if (!(cov[i * dim + i]! >= 0)) throw new UserError(`${path}: sigma[${i}][${i}] is ${cov[i * dim + i]}; a variance is never negative`);
   }
+  // A covariance has |σᵢⱼ| ≤ √(σᵢᵢσⱼⱼ). This O(D²) test catches a garbled sigma before the long
+  // feature pass; subtler indefiniteness shows when the distance is taken (see evaluate).
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j < i; j++) {
+      const c = cov[i * dim + j]!;
+      if (c * c > cov[i * dim + i]! * cov[j * dim + j]! * (1 + SYMMETRY_TOLERANCE)) {
+        throw new UserError(`${path}: sigma is not a covariance: |sigma[${i}][${j}]| = ${Math.abs(c)} exceeds √(sigma[${i}][${i}]·sigma[${j}][${j}])`);
+      }
+    }
+  }
   return { dim, mean: mu.data, cov };
 }
