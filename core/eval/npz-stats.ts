@@ -34,29 +34,25 @@ export function readNpzStats(path: string): GaussianStats {
   const cov = sigma.data;
   const bad = cov.findIndex((value) => !Number.isFinite(value));
   if (bad !== -1) throw new UserError(`${path}: sigma[${Math.floor(bad / dim)}][${bad % dim}] is ${cov[bad]}, not a finite number`);
+  for (let i = 0; i < dim; i++) {
+    if (!Number.isFinite(mu.data[i]!)) throw new UserError(`${path}: mu[${i}] is not a finite number`);
+    if (!(cov[i * dim + i]! >= 0)) throw new UserError(`${path}: sigma[${i}][${i}] is ${cov[i * dim + i]}; a variance is never negative`);
+  }
   // numpy.cov's matrix product need not be exactly symmetric: average the two halves,
-  // but refuse a matrix that is not a covariance at all.
+  // but refuse a matrix that is not a covariance at all. A covariance also has
+  // |σᵢⱼ| ≤ √(σᵢᵢσⱼⱼ): this O(D²) test catches a garbled sigma before the long feature pass;
+  // subtler indefiniteness shows when the distance is taken (see evaluate).
   for (let i = 0; i < dim; i++) {
     for (let j = 0; j < i; j++) {
       const upper = cov[j * dim + i]!;
       const lower = cov[i * dim + j]!;
       const scale = Math.max(Math.abs(upper), Math.abs(lower), Math.sqrt(Math.abs(cov[i * dim + i]! * cov[j * dim + j]!)));
       if (!(Math.abs(upper - lower) <= SYMMETRY_TOLERANCE * scale)) throw new UserError(`${path}: sigma is not symmetric at [${i}][${j}]`);
-      cov[i * dim + j] = cov[j * dim + i] = (upper + lower) / 2;
-    }
-  }
-  for (let i = 0; i < dim; i++) {
-    if (!Number.isFinite(mu.data[i]!)) throw new UserError(`${path}: mu[${i}] is not a finite number`);
-    if (!(cov[i * dim + i]! >= 0)) throw new UserError(`${path}: sigma[${i}][${i}] is ${cov[i * dim + i]}; a variance is never negative`);
-  }
-  // A covariance has |σᵢⱼ| ≤ √(σᵢᵢσⱼⱼ). This O(D²) test catches a garbled sigma before the long
-  // feature pass; subtler indefiniteness shows when the distance is taken (see evaluate).
-  for (let i = 0; i < dim; i++) {
-    for (let j = 0; j < i; j++) {
-      const c = cov[i * dim + j]!;
+      const c = (upper + lower) / 2;
       if (c * c > cov[i * dim + i]! * cov[j * dim + j]! * (1 + SYMMETRY_TOLERANCE)) {
         throw new UserError(`${path}: sigma is not a covariance: |sigma[${i}][${j}]| = ${Math.abs(c)} exceeds √(sigma[${i}][${i}]·sigma[${j}][${j}])`);
       }
+      cov[i * dim + j] = cov[j * dim + i] = c;
     }
   }
   return { dim, mean: mu.data, cov };

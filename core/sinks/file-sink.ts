@@ -9,7 +9,7 @@ import { firstLine, UserError } from '../errors.ts';
 import { listImages } from '../io/images.ts';
 import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
-import { sha256Hex } from '../io/sha256.ts';
+import { sha256File, sha256Hex } from '../io/sha256.ts';
 import type { ModeBatch } from '../plugin.ts';
 import type { ResultSink, RunInfo, RunSummary } from '../pipeline.ts';
 
@@ -54,7 +54,7 @@ function inputRecords(info: RunInfo, saveDir: string): InputRecord[] | undefined
   if (info.startsFrom === 'noise' || !inputDir || !existsSync(inputDir)) return undefined;
   return listImages(inputDir, saveDir)
     .slice(0, info.plan.count)
-    .map((file) => ({ file: relative(inputDir, file), sha256: sha256Hex(readFileSync(file)) }));
+    .map((file) => ({ file: relative(inputDir, file), sha256: sha256File(file) }));
 }
 
 /** The first of `current` that differs from what an earlier run recorded at its place. */
@@ -82,7 +82,7 @@ export function runFingerprint(info: RunInfo): string {
     noise,
     input_dir: config.sampler.input_dir,
     options: config.sampler.options,
-    ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256Hex(readFileSync(noise)) } : {}),
+    ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
 }
