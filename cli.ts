@@ -18,7 +18,7 @@ import {
   fileSink,
   isUserError,
   loadConfig,
-} from './core/index.ts';
+} from './index.ts';
 import { type EvalProgress, evaluate, formatEvalReport } from './core/eval/index.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('./models/ddpm_fashion_mnist.yaml', import.meta.url));

@@ -6,19 +6,19 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Pipeline } from './core/pipeline.ts';
-import { bearerAuth } from './core/server/bearer-auth.ts';
-import { HttpError, toHttpError } from './core/server/http-error.ts';
-import { negotiate } from './core/server/negotiate.ts';
-import { jsonSchemaOf, openApiDocument } from './core/server/openapi.ts';
+import { bearerAuth } from './server/bearer-auth.ts';
+import { HttpError, toHttpError } from './server/http-error.ts';
+import { negotiate } from './server/negotiate.ts';
+import { jsonSchemaOf, openApiDocument } from './server/openapi.ts';
 import type { ImageSource } from './core/plugin.ts';
-import { prepareRequest, requestInputs } from './core/server/prepare-request.ts';
-import { readPayload } from './core/server/read-payload.ts';
-import { ENDPOINT_MODES, type EndpointMode } from './core/server/request-schemas.ts';
-import { previewImages, progressBody, resultBody } from './core/server/result-body.ts';
-import { type Admission, SamplingService } from './core/server/sampling-service.ts';
-import { validateRequest } from './core/server/validate-request.ts';
+import { prepareRequest, requestInputs } from './server/prepare-request.ts';
+import { readPayload } from './server/read-payload.ts';
+import { ENDPOINT_MODES, type EndpointMode } from './server/request-schemas.ts';
+import { previewImages, progressBody, resultBody } from './server/result-body.ts';
+import { type Admission, SamplingService } from './server/sampling-service.ts';
+import { validateRequest } from './server/validate-request.ts';
 
-export { SamplingService } from './core/server/sampling-service.ts';
+export { SamplingService } from './server/sampling-service.ts';
 
 export interface AppDeps {
   /** The loaded pipeline (its config and model are fixed for the app's life). Or give `service`. */

@@ -4,7 +4,7 @@
  *   bun bench/cold-start-probe.ts SPAWN_EPOCH_MS   (the parent's Date.now() when it spawned us)
  */
 import { join } from 'node:path';
-import { createPipeline, loadConfig } from '../core/index.ts';
+import { createPipeline, loadConfig } from '../index.ts';
 
 const spawnedAt = Number(process.argv[2]);
 const config = loadConfig(join(import.meta.dir, '../models/ddpm_fashion_mnist.yaml'));

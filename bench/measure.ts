@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type DdimConfig, configFromObject, createPipeline, fileSink, loadConfig, loadOnnxModel } from '../core/index.ts';
+import { type DdimConfig, configFromObject, createPipeline, fileSink, loadConfig, loadOnnxModel } from '../index.ts';
 
 export const ROOT = resolve(import.meta.dir, '..');
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { alphasCumprod, createPipeline, loadConfig, loadOnnxModel, memorySink, parseNpy, runOptionOverrides } from '../core/index.ts';
+import { alphasCumprod, createPipeline, loadConfig, loadOnnxModel, memorySink, parseNpy, runOptionOverrides } from '../index.ts';
 
 const parity = resolve(process.argv[2] ?? join(import.meta.dir, '../../shared/parity'));
 

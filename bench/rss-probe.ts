@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPipeline, fileSink, loadConfig, parseOverride } from '../core/index.ts';
+import { createPipeline, fileSink, loadConfig, parseOverride } from '../index.ts';
 
 const samples = Number(process.argv[2] ?? 100);
 const config = loadConfig(join(import.meta.dir, '../models/ddpm_fashion_mnist.yaml'), {

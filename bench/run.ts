@@ -11,7 +11,7 @@ import {
   createStepCoefficients,
   fillGaussian,
   samplingCoefficients,
-} from '../core/index.ts';
+} from '../index.ts';
 import { type BenchModel, ROOT, bareModelRate, cifarModel, defaultModel, medianMs, pipelineRate, probe } from './measure.ts';
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), runtime: `bun ${Bun.version}`, cores: navigator.hardwareConcurrency };

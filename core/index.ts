@@ -1,7 +1,6 @@
 /** The public API of the DDIM toolkit (library use, third-party plugins). */
 export * from './plugin-api.ts';
 export { Registry, pluginOptions } from './registry.ts';
-export { builtinPlugins } from './builtins.ts';
 export { ConfigError, AbortedError, isUserError } from './errors.ts';
 export { loadConfig, configFromObject, validateConfig, type LoadConfigOptions } from './config/load-config.ts';
 export { parseOverride, type Override } from './config/overrides.ts';

@@ -17,7 +17,6 @@ import { initialNoiseSource } from './noise/initial-noise.ts';
 import type { ImageSource, ModeBatch, ModeContext, ModePlan } from './plugin.ts';
 import { Registry, pluginOptions } from './registry.ts';
 import { DdimSampler, type StepEvent } from './sampler.ts';
-import { builtinPlugins } from './builtins.ts';
 
 /** What a sink is told before the first result. */
 export interface RunInfo {
@@ -75,7 +74,8 @@ export interface RunOptions {
 }
 
 export interface PipelineDeps {
-  readonly registry?: Registry;
+  /** The modes and schedules to run (the package root's createPipeline defaults to the built-ins). */
+  readonly registry: Registry;
   readonly model?: DiffusionModel;
   /** Receives non-fatal notes (e.g. a fallback from CUDA to CPU). */
   readonly onWarning?: (message: string) => void;
@@ -256,8 +256,8 @@ function readNoiseFile(path: string): NpyArray {
  * const pipeline = await createPipeline(config);
  * await pipeline.run({ sink: memorySink() });
  */
-export async function createPipeline(config: DdimConfig, deps: PipelineDeps = {}): Promise<Pipeline> {
-  const registry = deps.registry ?? new Registry().register(...builtinPlugins);
+export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Promise<Pipeline> {
+  const { registry } = deps;
   await registry.load(config.plugins);
   const { sampler, data } = config;
   let model = deps.model;

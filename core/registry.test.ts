@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'bun:test';
-import { builtinPlugins } from './builtins.ts';
 import { UserError } from './errors.ts';
 import { defineSchedule } from './plugin.ts';
 import { Registry, pluginOptions } from './registry.ts';
@@ -8,20 +7,6 @@ import * as v from 'valibot';
 const everyTenth = defineSchedule({ name: 'every-tenth', timesteps: ({ totalSteps }) => Array.from({ length: totalSteps / 10 }, (_, i) => i * 10) });
 
 describe('Registry', () => {
-  test('starts from the built-ins like any other plugins', () => {
-    const registry = new Registry().register(...builtinPlugins);
-    expect(registry.names('mode')).toEqual(['sample', 'interpolate', 'reconstruction']);
-    expect(registry.names('schedule')).toEqual(['uniform', 'quad', 'linspace', 'trailing']);
-  });
-
-  test('fails on an unknown name with the list of valid ones and a suggestion', () => {
-    const registry = new Registry().register(...builtinPlugins);
-    expect(() => registry.get('schedule', 'quadd', 'diffusion.params.skip_type')).toThrow(
-      'diffusion.params.skip_type: unknown schedule "quadd". Must be one of [uniform, quad, linspace, trailing] (did you mean "quad"?)',
-    );
-    expect(() => registry.get('mode', 'sampel')).toThrow(UserError);
-  });
-
   test('treats the same plugin twice as a no-op and refuses another under a taken name', () => {
     const registry = new Registry().register(everyTenth, everyTenth);
     expect(registry.get('schedule', 'every-tenth')).toBe(everyTenth);

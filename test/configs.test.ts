@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../core/index.ts';
+import { loadConfig } from '../index.ts';
 import { ROOT } from './support/fixtures.ts';
 
 const dir = join(ROOT, 'configs');

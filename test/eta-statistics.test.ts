@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alphasCumprod, configFromObject, createPipeline, memorySink } from '../core/index.ts';
+import { alphasCumprod, configFromObject, createPipeline, memorySink } from '../index.ts';
 import { tempDirSync } from './support/fixtures.ts';
 import { buildOnnxModel } from './support/onnx-builder.ts';
 

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFromObject, createPipeline, memorySink } from '../core/index.ts';
+import { configFromObject, createPipeline, memorySink } from '../index.ts';
 import { tempDirSync } from './support/fixtures.ts';
 import { FLOAT, buildOnnxModel, type NodeSpec } from './support/onnx-builder.ts';
 

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as v from 'valibot';
-import { ErrorSchema, HealthSchema, PluginsSchema, PreviewEventSchema, ProgressEventSchema, ResultSchema } from '../core/server/request-schemas.ts';
+import { ErrorSchema, HealthSchema, PluginsSchema, PreviewEventSchema, ProgressEventSchema, ResultSchema } from '../server/request-schemas.ts';
 import { runCli } from './support/cli.ts';
 import { tempDirSync } from './support/fixtures.ts';
 import { type TestServer, resultPngs, sseEvents, startServer } from './support/server.ts';

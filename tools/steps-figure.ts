@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createPipeline, loadConfig, memorySink, parseOverride } from '../core/index.ts';
+import { createPipeline, loadConfig, memorySink, parseOverride } from '../index.ts';
 
 const out = process.argv[2] ?? join(import.meta.dir, '../models/ddpm_fashion_mnist_steps.png');
 const STEPS = [10, 50, 100, 1000];

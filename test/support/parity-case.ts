@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPipeline, loadConfig, memorySink, parseNpy, runOptionOverrides } from '../../core/index.ts';
+import { createPipeline, loadConfig, memorySink, parseNpy, runOptionOverrides } from '../../index.ts';
 
 const caseDir = resolve(process.argv[2] ?? '');
 const spec = JSON.parse(readFileSync(join(caseDir, 'case.json'), 'utf8')) as { args: string[]; timesteps: number[] };

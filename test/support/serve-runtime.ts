@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createPipeline, loadConfig } from '../../core/index.ts';
+import { createPipeline, loadConfig } from '../../index.ts';
 import { createApp } from '../../server.ts';
 
 const deno = (globalThis as { Deno?: any }).Deno;

@@ -1,5 +1,5 @@
 /** The HTTP service on a real loopback port, for the server tests. */
-import { type DdimConfig, type DiffusionModel, type Override, createPipeline, loadConfig, parseOverride } from '../../core/index.ts';
+import { type DdimConfig, type DiffusionModel, type Override, createPipeline, loadConfig, parseOverride } from '../../index.ts';
 import { SamplingService, createApp } from '../../server.ts';
 import { DEFAULT_CONFIG } from './paths.ts';
 

@@ -3,13 +3,13 @@
  * shared step scheduler, per-request timeouts and cancellation, counters, and a
  * graceful shutdown. Runtime-neutral (no server, no Bun): adapters own the sockets.
  */
-import { AbortedError } from '../errors.ts';
-import { Pipeline, type Progress, type RunInfo, type RunSummary } from '../pipeline.ts';
-import { memorySink } from '../sinks/memory-sink.ts';
+import { AbortedError } from '../core/errors.ts';
+import { Pipeline, type Progress, type RunInfo, type RunSummary } from '../core/pipeline.ts';
+import { memorySink } from '../core/sinks/memory-sink.ts';
 import { HttpError } from './http-error.ts';
-import type { ImageSource } from '../plugin.ts';
+import type { ImageSource } from '../core/plugin.ts';
 import type { PreparedRequest } from './prepare-request.ts';
-import { StepScheduler } from './step-scheduler.ts';
+import { StepScheduler } from '../core/model/step-scheduler.ts';
 
 export type CancelReason = 'client' | 'timeout' | 'shutdown';
 

@@ -1,7 +1,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import type { DdimConfig } from '../config/schema.ts';
-import type { Registry } from '../registry.ts';
+import type { DdimConfig } from '../core/config/schema.ts';
+import type { Registry } from '../core/registry.ts';
 import {
   ENDPOINT_MODES,
   ErrorSchema,

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { RUN_OPTIONS } from '../config/run-options.ts';
-import { isPlainObject } from '../config/overrides.ts';
-import { didYouMean } from '../suggest.ts';
+import { RUN_OPTIONS } from '../core/config/run-options.ts';
+import { isPlainObject } from '../core/config/overrides.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { type FieldIssue, HttpError } from './http-error.ts';
-import { describeReceived } from '../config/issue-message.ts';
+import { describeReceived } from '../core/config/issue-message.ts';
 import { ENDPOINT_MODES, type EndpointMode, REQUEST_SCHEMAS, type RequestBody } from './request-schemas.ts';
 
 const PLAIN_KEY = /^[A-Za-z_][\w-]*$/;

@@ -16,7 +16,7 @@
  * depend on the load.
  */
 import { AbortedError } from '../errors.ts';
-import type { DiffusionModel, ModelInfo } from '../model/model.ts';
+import type { DiffusionModel, ModelInfo } from './model.ts';
 
 export interface StepSchedulerOptions {
   /** Most rows (samples at one step each) in one model call. */

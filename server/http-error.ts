@@ -1,4 +1,4 @@
-import { AbortedError, UserError } from '../errors.ts';
+import { AbortedError, UserError } from '../core/errors.ts';
 
 /**
  * Every answer the service gives to a request it cannot serve: a status, a stable

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
-import { decodeImage } from '../io/images.ts';
-import type { ImageSource } from '../plugin.ts';
+import { decodeImage } from '../core/io/images.ts';
+import type { ImageSource } from '../core/plugin.ts';
 import { HttpError } from './http-error.ts';
-import { firstLine } from '../errors.ts';
+import { firstLine } from '../core/errors.ts';
 
 /** One uploaded image and the request field it came in (for messages). */
 export interface Upload {

@@ -6,7 +6,7 @@
  * set that a request must not (the model, files, plugins) is refused by name.
  */
 import * as v from 'valibot';
-import { findRunOption } from '../config/run-options.ts';
+import { findRunOption } from '../core/config/run-options.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
 

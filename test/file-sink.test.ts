@@ -1,11 +1,9 @@
 import { expect, test } from 'bun:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load-config.ts';
-import { runOptionOverrides } from '../config/run-options.ts';
-import { createPipeline, type Pipeline, type ResultSink, type RunInfo } from '../pipeline.ts';
-import { runFingerprint } from './file-sink.ts';
+import { createPipeline, loadConfig, runOptionOverrides, type Pipeline, type ResultSink, type RunInfo } from '../index.ts';
+import { runFingerprint } from '../core/sinks/file-sink.ts';
 
-const SHIPPED_CONFIG = fileURLToPath(new URL('../../models/ddpm_fashion_mnist.yaml', import.meta.url));
+const SHIPPED_CONFIG = fileURLToPath(new URL('../models/ddpm_fashion_mnist.yaml', import.meta.url));
 
 /** What a run hands its sink, taken from a real run stopped before its first step. */
 async function runInfoOf(pipeline: Pipeline): Promise<RunInfo> {

@@ -1,7 +1,7 @@
-import { parseOverride } from '../config/overrides.ts';
+import { parseOverride } from '../core/config/overrides.ts';
 import { HttpError } from './http-error.ts';
 import type { Upload } from './upload-images.ts';
-import { firstLine } from '../errors.ts';
+import { firstLine } from '../core/errors.ts';
 
 /** A request body as fields (JSON, or multipart text parts) plus uploaded files. */
 export interface Payload {

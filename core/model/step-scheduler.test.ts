@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { AbortedError } from '../errors.ts';
-import type { DiffusionModel } from '../model/model.ts';
-import { loadOnnxModel } from '../model/onnx-model.ts';
+import type { DiffusionModel } from './model.ts';
+import { loadOnnxModel } from './onnx-model.ts';
 import { fillGaussian } from '../noise/philox.ts';
 import { StepScheduler } from './step-scheduler.ts';
 

@@ -1,0 +1,25 @@
+/**
+ * The built-in modes and schedules, wired here at the edge: the core pipeline imports no
+ * plugin, and the fronts (CLI, server, library entry) start from this registry.
+ */
+import { Registry } from '../core/index.ts';
+import type { Plugin } from '../core/plugin-api.ts';
+import { interpolate } from './modes/interpolate/index.ts';
+import { reconstruction } from './modes/reconstruction/index.ts';
+import { sample } from './modes/sample/index.ts';
+import { linspace } from './schedules/linspace/index.ts';
+import { quad } from './schedules/quad/index.ts';
+import { trailing } from './schedules/trailing/index.ts';
+import { uniform } from './schedules/uniform/index.ts';
+
+export const builtinPlugins: readonly Plugin[] = [sample, interpolate, reconstruction, uniform, quad, linspace, trailing];
+
+/**
+ * A registry holding the built-in plugins; register or load your own on top.
+ *
+ * @example
+ * const registry = createDefaultRegistry().register(myMode);
+ */
+export function createDefaultRegistry(): Registry {
+  return new Registry().register(...builtinPlugins);
+}
