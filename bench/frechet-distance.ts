@@ -3,7 +3,7 @@
  * 2048), on two statistics of random features (twice as many vectors as dimensions).
  *   bun bench/frechet-distance.ts [DIM ...]     (default: 128 512 2048)
  */
-import { featureStats, frechetDistance } from '../core/eval/index.ts';
+import { featureStats, frechetDistance } from '../eval/index.ts';
 
 const dims = process.argv.slice(2).map(Number);
 for (const dim of dims.length ? dims : [128, 512, 2048]) {

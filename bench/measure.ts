@@ -70,7 +70,7 @@ export async function pipelineRate(model: BenchModel, options: { batch: number; 
     sampler: { ...base.sampler, n_samples: options.samples, micro_batch: options.batch },
   };
   const pipeline = await createPipeline(config);
-  const steps = pipeline.timesteps(config).length;
+  const steps = (await pipeline.prepare(config)).timesteps.length;
   const dir = mkdtempSync(join(tmpdir(), 'ddim-bench-'));
   try {
     const summary = await pipeline.run({ sink: fileSink(dir) });

@@ -2,7 +2,7 @@
 export * from './plugin-api.ts';
 export { Registry, pluginOptions } from './registry.ts';
 export { ConfigError, AbortedError, isUserError } from './errors.ts';
-export { loadConfig, configFromObject, validateConfig, type LoadConfigOptions } from './config/load-config.ts';
+export { loadConfig, configFromObject, validateConfig, withOverrides, type LoadConfigOptions } from './config/load-config.ts';
 export { parseOverride, type Override } from './config/overrides.ts';
 export { RUN_OPTIONS, findRunOption, runOptionOverrides, type RunOption } from './config/run-options.ts';
 export type { DdimConfig } from './config/schema.ts';
@@ -22,16 +22,10 @@ export type { DiffusionModel, ModelInfo, ModelOptions, ExecutionProvider } from 
 export { loadOnnxModel } from './model/onnx-model.ts';
 export { parseNpy, encodeNpy, npyHeader, type NpyArray } from './io/npy.ts';
 export { decodeImage, encodePng, listImages, renderPicture, toByte } from './io/images.ts';
-export { bytesImageSource, directoryImageSource } from './io/image-source.ts';
-export {
-  createPipeline,
-  Pipeline,
-  type PipelineDeps,
-  type Progress,
-  type ResultSink,
-  type RunInfo,
-  type RunOptions,
-  type RunSummary,
-} from './pipeline.ts';
+export { bytesImageSource, directoryImageSource } from './io/image-files.ts';
+export { createPipeline, Pipeline, type PipelineDeps, type PipelineOptions } from './pipeline.ts';
+export { scheduleTimesteps } from './prepare-run.ts';
+export type { PreparedRun, Progress, ResultSink, RunHooks, RunInfo, RunOptions, RunSources, RunSummary } from './run-types.ts';
+export type { ImageSource } from './io/image-source.ts';
 export { fileSink, type FileSinkOptions } from './sinks/file-sink.ts';
 export { memorySink, type MemorySink } from './sinks/memory-sink.ts';

@@ -2,13 +2,16 @@
  * What a plugin needs from the toolkit, and nothing that pulls in the pipeline:
  * built-in plugins import this file; third-party ones can import it or the package root.
  */
-export { defineMode, defineSchedule } from './plugin.ts';
+export { COMMON_RUN_OPTIONS, defineMode, defineSchedule, modeInputs, planCost } from './plugin.ts';
+export type { ImageSource } from './io/image-source.ts';
 export type {
-  ImageSource,
+  ModeCost,
+  ModeInput,
   ModeBatch,
   ModeContext,
   ModePlan,
   ModePlugin,
+  PlanContext,
   Plugin,
   PluginModule,
   ScheduleContext,

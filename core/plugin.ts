@@ -5,6 +5,7 @@
  */
 import type * as v from 'valibot';
 import type { DdimConfig } from './config/schema.ts';
+import type { ImageSource } from './io/image-source.ts';
 import type { DdimSampler } from './sampler.ts';
 
 /** What a schedule is asked for. */
@@ -25,6 +26,16 @@ export interface SchedulePlugin<O = any> {
   timesteps(context: ScheduleContext<O>): readonly number[];
 }
 
+/** What one result item costs the model: the server admits and batches requests by it. */
+export interface ModeCost {
+  /** Samples the model carries per item at each step (interpolation: one per frame). */
+  readonly rowsPerItem: number;
+  /** Model calls per row over the whole run (reconstruction: 2·steps − 1, inversion included). */
+  readonly callsPerRow: number;
+  /** The run option that sets rowsPerItem when it is not 1 (named when a request is too large). */
+  readonly rowsSetBy?: string;
+}
+
 /** Geometry and count of one mode's results, known before any sampling. */
 export interface ModePlan {
   /** How many result items (PNG files) the run makes. */
@@ -35,6 +46,8 @@ export interface ModePlan {
   readonly framesPerItem: number;
   /** Whether the mode also produces latents.npy (items of [C,H,W]). */
   readonly latents: boolean;
+  /** Default: one row per item, one model call per sampling step. */
+  readonly cost?: ModeCost;
 }
 
 /** A finished micro-batch of results, in item order. */
@@ -50,16 +63,8 @@ export interface ModeBatch {
   readonly latents?: Float32Array;
 }
 
-/** Read-only source of input images in [−1, 1] (reconstruction and similar modes). */
-export interface ImageSource {
-  readonly count: number;
-  /** File names or labels, in order. */
-  readonly names: readonly string[];
-  /** Write images [start, start+count) into out (count·C·H·W values). */
-  read(start: number, count: number, out: Float32Array): Promise<void>;
-}
-
-export interface ModeContext<O> {
+/** What a mode knows when it plans, before any model call. */
+export interface PlanContext<O> {
   readonly config: DdimConfig;
   readonly options: O;
   readonly seed: number;
@@ -67,16 +72,27 @@ export interface ModeContext<O> {
   /** Samples per model call (the config's micro_batch); a mode caps it by its own row count. */
   readonly microBatch: number;
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
+  /** Sampling steps: the model calls of one denoising pass. */
+  readonly steps: number;
+  /** Input images (sampler.input_dir, or a request's); throws a UserError when there are none. */
+  inputs(): Promise<ImageSource>;
+}
+
+export interface ModeContext<O> extends PlanContext<O> {
   /** The shared DDIM engine over the model, schedule and eta of this run. */
   readonly sampler: DdimSampler;
   /** Fill out[offset..) with x_T of `stream`: the --noise file's row, or seeded noise. */
   initialNoise(out: Float32Array, offset: number, stream: number): void;
-  /** Input images (from sampler.input_dir or a request); throws a UserError when there are none. */
-  inputs(): Promise<ImageSource>;
   /** Whether items [start, start+count) already exist (a resumed run skips them). */
   isDone(start: number, count: number): boolean;
   readonly signal: AbortSignal | undefined;
 }
+
+/** Inputs a mode can take besides noise; the fronts offer them (--input_dir, a request's images). */
+export type ModeInput = 'images';
+
+/** Run options (RUN_OPTIONS names) every mode reads; a mode lists any other it reads in `reads`. */
+export const COMMON_RUN_OPTIONS: readonly string[] = ['n_samples', 'seed', 'ddim_eta', 'skip_type', 'skip_steps'];
 
 export interface ModePlugin<O = any> {
   readonly kind: 'mode';
@@ -88,9 +104,23 @@ export interface ModePlugin<O = any> {
    * (`context.inputs()`); a mode that starts from images refuses a noise file.
    */
   readonly startsFrom?: 'noise' | 'images';
-  plan(context: ModeContext<O>): ModePlan | Promise<ModePlan>;
+  /** Inputs the mode requires (default: images when it starts from them, else none). */
+  readonly inputs?: readonly ModeInput[];
+  /** Run options it reads beyond COMMON_RUN_OPTIONS, e.g. ['n_interpolate']: a request may set them. */
+  readonly reads?: readonly string[];
+  plan(context: PlanContext<O>): ModePlan | Promise<ModePlan>;
   /** Yield finished micro-batches in item order; drive `context.sampler`, never reimplement the update. */
   run(context: ModeContext<O>, plan: ModePlan): AsyncIterable<ModeBatch>;
+}
+
+/** The inputs a mode declares, by default images for a mode that starts from them. */
+export function modeInputs(mode: ModePlugin): readonly ModeInput[] {
+  return mode.inputs ?? (mode.startsFrom === 'images' ? ['images'] : []);
+}
+
+/** A plan's cost, by default one row per item and one model call per sampling step. */
+export function planCost(plan: ModePlan, steps: number): ModeCost {
+  return plan.cost ?? { rowsPerItem: 1, callsPerRow: steps };
 }
 
 export type Plugin = ModePlugin | SchedulePlugin;

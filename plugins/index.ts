@@ -2,7 +2,7 @@
  * The built-in modes and schedules, wired here at the edge: the core pipeline imports no
  * plugin, and the fronts (CLI, server, library entry) start from this registry.
  */
-import { Registry } from '../core/index.ts';
+import { Registry } from '../core/registry.ts';
 import type { Plugin } from '../core/plugin-api.ts';
 import { interpolate } from './modes/interpolate/index.ts';
 import { reconstruction } from './modes/reconstruction/index.ts';

@@ -2,16 +2,11 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import type { DdimConfig } from '../core/config/schema.ts';
 import type { Registry } from '../core/registry.ts';
-import {
-  ENDPOINT_MODES,
-  ErrorSchema,
-  HealthSchema,
-  PluginsSchema,
-  PreviewEventSchema,
-  ProgressEventSchema,
-  REQUEST_SCHEMAS,
-  ResultSchema,
-} from './request-schemas.ts';
+import type { ModePlugin } from '../core/plugin.ts';
+import { modeInputs } from '../core/plugin.ts';
+import { modePaths } from './mode-paths.ts';
+import { requestSchemaFor, requestSchemaName } from './request-schemas.ts';
+import { ErrorSchema, HealthSchema, PluginsSchema, PreviewEventSchema, ProgressEventSchema, ResultSchema } from './response-schemas.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -64,9 +59,46 @@ const RESULT_HEADERS = {
   'x-ddim-steps': { description: 'the number of sampling steps (JSON and PNG answers)', schema: { type: 'integer' } },
 };
 
+/** The POST operation of one mode: its request body by content type, its answers. */
+function modeOperation(mode: ModePlugin, schemaName: string, path: string): JsonObject {
+  const takesImages = modeInputs(mode).includes('images');
+  const content: JsonObject = {
+    'application/json': { schema: ref(schemaName) },
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        description: 'the same fields as text parts (read like CLI flag values; options as JSON)' + (takesImages ? ', and the input images as file parts named "images"' : ''),
+        ...(takesImages ? { properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' } } } } : {}),
+      },
+    },
+  };
+  const stream =
+    'events: `accepted` ({id, mode, count, seed, timesteps}) first, `progress` (ProgressEvent) per step, `preview` (PreviewEvent) every preview_every steps ' +
+    'and at the last, then `result` (Result) or `error` (Error)';
+  return {
+    post: {
+      operationId: path.startsWith('/v1/modes/') ? `mode_${mode.name}` : mode.name,
+      summary: `${path}: ${mode.description ?? mode.name}. Fields left out take the config's values, as with the CLI.`,
+      requestBody: { required: false, content },
+      responses: {
+        200: {
+          description: 'the result, by Accept: JSON (default), one PNG, or a progress stream ending with the result',
+          headers: RESULT_HEADERS,
+          content: {
+            'application/json': { schema: ref('Result') },
+            'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+            'text/event-stream': { schema: { type: 'string', description: stream } },
+          },
+        },
+        ...errorResponses([400, 401, 406, 413, 415, 429, 503, 504]),
+      },
+    },
+  };
+}
+
 /**
  * The OpenAPI 3.1 document of the service, generated from the same valibot schemas that
- * validate requests, plus the registered plugins' option schemas.
+ * validate requests (one per registered mode), plus the plugins' option schemas.
  *
  * @example
  * app.get('/openapi.json', (c) => c.json(openApiDocument(pipeline.registry, pipeline.config)));
@@ -83,50 +115,12 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
     Plugins: jsonSchemaOf(PluginsSchema),
   };
   const paths: JsonObject = {};
-  for (const mode of ENDPOINT_MODES) {
-    const name = `${mode[0]!.toUpperCase()}${mode.slice(1)}Request`;
-    const body = jsonSchemaOf(REQUEST_SCHEMAS[mode])!;
-    const properties = body.properties as JsonObject;
-    properties.options = ref('PluginOptions');
-    schemas[name] = body;
-    const content: JsonObject = {
-      'application/json': { schema: ref(name) },
-      'multipart/form-data': {
-        schema: {
-          type: 'object',
-          description:
-            'the same fields as text parts (read like CLI flag values; options as JSON)' +
-            (mode === 'reconstruction' ? ', and the input images as file parts named "images"' : ''),
-          ...(mode === 'reconstruction' ? { properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' } } } } : {}),
-        },
-      },
-    };
-    paths[`/v1/${mode}`] = {
-      post: {
-        operationId: mode,
-        summary: (REQUEST_SCHEMAS[mode].pipe.find((item) => item.type === 'description') as { description?: string } | undefined)?.description,
-        requestBody: { required: false, content },
-        responses: {
-          200: {
-            description: 'the result, by Accept: JSON (default), one PNG, or a progress stream ending with the result',
-            headers: RESULT_HEADERS,
-            content: {
-              'application/json': { schema: ref('Result') },
-              'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
-              'text/event-stream': {
-                schema: {
-                  type: 'string',
-                  description:
-                    'events: `accepted` ({id, mode, count, seed, timesteps}) first, `progress` (ProgressEvent) per step, `preview` (PreviewEvent) every preview_every steps ' +
-                    'and at the last, then `result` (Result) or `error` (Error)',
-                },
-              },
-            },
-          },
-          ...errorResponses([400, 401, 406, 413, 415, 429, 503, 504]),
-        },
-      },
-    };
+  for (const mode of registry.list('mode')) {
+    const name = requestSchemaName(mode.name);
+    const body = jsonSchemaOf(requestSchemaFor(mode))!;
+    (body.properties as JsonObject).options = ref('PluginOptions');
+    schemas[name] = { ...body, title: name, description: mode.description };
+    for (const path of modePaths(mode.name)) paths[path] = modeOperation(mode, name, path);
   }
   paths['/v1/health'] = { get: { operationId: 'health', security: [], summary: 'liveness, load and counters (no token needed)', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Health') } } } } } };
   paths['/v1/plugins'] = {

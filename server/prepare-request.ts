@@ -1,33 +1,24 @@
-import { RUN_OPTIONS, runOptionOverrides } from '../core/config/run-options.ts';
-import { applyOverrides, validateConfig } from '../core/config/load-config.ts';
+/**
+ * A validated request body turned into a prepared run: the request's fields applied to the
+ * service's config as the CLI applies its flags, the pipeline's one prepare step, the
+ * limits checked against the mode's declared cost, and the input images the mode declares.
+ */
+import { withOverrides } from '../core/config/load-config.ts';
 import type { Override } from '../core/config/overrides.ts';
+import { RUN_OPTIONS, runOptionOverrides } from '../core/config/run-options.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import { isUserError } from '../core/errors.ts';
 import type { Pipeline } from '../core/pipeline.ts';
-import type { ImageSource } from '../core/plugin.ts';
+import { type ModePlugin, modeInputs } from '../core/plugin.ts';
+import type { PreparedRun } from '../core/run-types.ts';
 import { pluginOptions } from '../core/registry.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { decodeBase64 } from './base64.ts';
 import { HttpError } from './http-error.ts';
-import type { EndpointMode, RequestBody } from './request-schemas.ts';
-import { type Upload, decodeUploads } from './upload-images.ts';
+import type { RequestBody } from './request-schemas.ts';
+import type { PreparedRequest } from './request-types.ts';
+import { type Upload, uploadImageSource } from './upload-images.ts';
 
-/** A validated request, ready to be admitted and run. */
-export interface PreparedRequest {
-  readonly mode: EndpointMode;
-  /** The service's config with the request's fields applied, exactly as the CLI applies its flags. */
-  readonly config: DdimConfig;
-  readonly timesteps: readonly number[];
-  /** Result items (PNG files the CLI would write). */
-  readonly count: number;
-  /** Samples the model carries at each step (interpolation: every frame). */
-  readonly rows: number;
-  /** Model rows over the whole run: rows · model calls per row. */
-  readonly work: number;
-  readonly previewEvery: number | undefined;
-  /** Undecoded input images (reconstruction). */
-  readonly uploads: readonly Upload[];
-}
 
 /** The request field that sets a config path: `sampler.n_samples` -> `n_samples`. */
 function fieldForConfigPath(path: string | undefined): string | undefined {
@@ -36,20 +27,19 @@ function fieldForConfigPath(path: string | undefined): string | undefined {
   return RUN_OPTIONS.find((option) => option.path === path)?.name;
 }
 
-/** A UserError from the config or a plugin, as a 400 naming the request field. */
-function asBadRequest(error: unknown, fallbackField: string | undefined): never {
-  if (error instanceof HttpError) throw error;
-  if (!isUserError(error)) throw error;
+/** A UserError from the config or a plugin as a 400 naming the request field; other errors as they are. */
+function badRequest(error: unknown, fallbackField: string | undefined): unknown {
+  if (error instanceof HttpError || !isUserError(error)) return error;
   // Schedules report `skip_steps: ...`: their first word is the field when it is one.
   const lead = /^([a-z_]+):/.exec(error.message)?.[1];
   const field = fieldForConfigPath(error.path) ?? (lead && RUN_OPTIONS.some((o) => o.name === lead) ? lead : fallbackField);
-  throw new HttpError(400, 'invalid_field', error.message, { field, cause: error });
+  return new HttpError(400, 'invalid_field', error.message, { field, cause: error });
 }
 
-function overridesFor(mode: EndpointMode, body: RequestBody, known: readonly string[]): Override[] {
+function overridesFor(mode: ModePlugin, body: RequestBody, known: readonly string[]): Override[] {
   const { n_samples, seed, ddim_eta, skip_type, skip_steps, n_interpolate } = body;
   const overrides = runOptionOverrides({ n_samples, seed, ddim_eta, skip_type, skip_steps, n_interpolate });
-  overrides.push({ path: 'sampler.mode', value: mode, origin: 'endpoint' });
+  overrides.push({ path: 'sampler.mode', value: mode.name, origin: 'endpoint' });
   for (const [plugin, options] of Object.entries(body.options ?? {})) {
     if (!known.includes(plugin)) {
       throw new HttpError(400, 'unknown_plugin', `options.${plugin}: unknown plugin. Must be one of [${known.join(', ')}]${didYouMean(plugin, known)}`, {
@@ -64,98 +54,82 @@ function overridesFor(mode: EndpointMode, body: RequestBody, known: readonly str
   return overrides;
 }
 
-/**
- * Turn a validated body into a run: the per-request config (the CLI's overrides, on the
- * service's config), the schedule and plugin options checked, the limits enforced (413),
- * input images decoded (400 naming the bad one).
- */
-export async function prepareRequest(
-  pipeline: Pipeline,
-  mode: EndpointMode,
-  body: RequestBody,
-  uploads: readonly Upload[],
-): Promise<PreparedRequest> {
-  const limits = pipeline.config.server;
-  const registry = pipeline.registry;
-  const known = [...registry.names('mode'), ...registry.names('schedule')];
-  const overrides = overridesFor(mode, body, known);
-  let config: DdimConfig;
-  let timesteps: number[];
-  try {
-    const layer = applyOverrides({ data: pipeline.config as unknown as Record<string, unknown>, origins: new Map() }, overrides, '/');
-    config = validateConfig(layer.data, layer.origins);
-  } catch (error) {
-    asBadRequest(error, undefined);
+/** The uploads of a mode that takes images (multipart files or base64 in JSON); none for the others. */
+function requestUploads(mode: ModePlugin, body: RequestBody, uploads: readonly Upload[]): Upload[] {
+  if (!modeInputs(mode).includes('images')) {
+    if (uploads.length > 0) throw new HttpError(400, 'unknown_field', `images: /v1/${mode.name} takes no input images`, { field: 'images' });
+    return [];
   }
-  try {
-    const plugin = registry.get('mode', mode, 'sampler.mode');
-    pluginOptions(plugin, config.sampler.options[plugin.name], `sampler.options.${plugin.name}`);
-    // Options the request gives any other plugin are checked too, though this run may not use them.
-    for (const name of Object.keys(body.options ?? {})) {
-      const named = registry.names('mode').includes(name) ? registry.get('mode', name) : registry.get('schedule', name);
-      pluginOptions(named, config.sampler.options[name], `sampler.options.${name}`);
-    }
-    timesteps = pipeline.timesteps(config);
-  } catch (error) {
-    asBadRequest(error, 'skip_steps');
+  if (body.images && uploads.length > 0) {
+    throw new HttpError(400, 'invalid_field', 'images: give images either as base64 in the JSON body or as multipart files, not both', { field: 'images' });
   }
+  if (!body.images && uploads.length === 0) {
+    throw new HttpError(400, 'missing_images', `images: ${mode.name} needs input images: upload files named "images" (multipart/form-data) or give base64 strings in "images"`, {
+      field: 'images',
+    });
+  }
+  if (!body.images) return [...uploads];
+  return body.images.map((text, i) => {
+    const bytes = decodeBase64(text);
+    if (!bytes) throw new HttpError(400, 'invalid_image', `images[${i}]: not base64 (or a data: URL) of an image`, { field: `images[${i}]` });
+    return { field: `images[${i}]`, name: `images[${i}]`, bytes };
+  });
+}
 
-  const steps = timesteps.length;
+/** Options the request gives plugins this run does not use are checked too. */
+function checkOtherOptions(pipeline: Pipeline, body: RequestBody, config: DdimConfig): void {
+  const { registry } = pipeline;
+  for (const name of Object.keys(body.options ?? {})) {
+    const named = registry.names('mode').includes(name) ? registry.get('mode', name) : registry.get('schedule', name);
+    pluginOptions(named, config.sampler.options[name], `sampler.options.${name}`);
+  }
+}
+
+/** 413s for a request over the service's per-request limits, naming the field to lower. */
+function checkLimits(pipeline: Pipeline, run: PreparedRun, body: RequestBody): void {
+  const limits = pipeline.config.server;
+  const steps = run.timesteps.length;
   if (steps > limits.max_steps_per_request) {
     throw new HttpError(413, 'too_many_steps', `skip_steps: this request makes ${steps} steps; at most ${limits.max_steps_per_request} are allowed (server.max_steps_per_request)`, {
       field: 'skip_steps',
     });
   }
-
-  if (mode === 'reconstruction') {
-    if (body.images && uploads.length > 0) {
-      throw new HttpError(400, 'invalid_field', 'images: give images either as base64 in the JSON body or as multipart files, not both', { field: 'images' });
-    }
-    if (!body.images && uploads.length === 0) {
-      throw new HttpError(400, 'missing_images', 'images: reconstruction needs input images: upload files named "images" (multipart/form-data) or give base64 strings in "images"', {
-        field: 'images',
-      });
-    }
-  } else if (uploads.length > 0) {
-    throw new HttpError(400, 'unknown_field', `images: /v1/${mode} takes no input images`, { field: 'images' });
-  }
-  const given: Upload[] = body.images
-    ? body.images.map((text, i) => {
-        const bytes = decodeBase64(text);
-        if (!bytes) throw new HttpError(400, 'invalid_image', `images[${i}]: not base64 (or a data: URL) of an image`, { field: `images[${i}]` });
-        return { field: `images[${i}]`, name: `images[${i}]`, bytes };
-      })
-    : [...uploads];
-
-  const nSamples = config.sampler.n_samples;
-  const frames = mode === 'interpolate' ? config.sampler.n_interpolate : 1;
-  // Reconstruction uses the first n_samples inputs, as the CLI does with --input_dir.
-  const count = mode === 'reconstruction' ? Math.min(nSamples, given.length) : nSamples;
-  const rows = count * frames;
+  const { rows, rowsPerItem, rowsSetBy } = run.cost;
   const max = limits.max_samples_per_request;
-  if (rows > max) {
-    const field = mode === 'interpolate' && nSamples <= max ? 'n_interpolate' : mode === 'reconstruction' && body.n_samples === undefined ? 'images' : 'n_samples';
-    const what = mode === 'interpolate' ? `${count} rows of ${frames} frames (${rows} samples)` : `${rows} samples`;
-    throw new HttpError(413, 'too_many_samples', `${field}: this request makes ${what}; at most ${max} are allowed per request (server.max_samples_per_request)`, {
-      field,
-    });
-  }
-  const callsPerRow = mode === 'reconstruction' ? 2 * steps - 1 : steps;
-  return {
-    mode,
-    config,
-    timesteps,
-    count,
-    rows,
-    work: rows * callsPerRow,
-    previewEvery: body.preview_every,
-    uploads: given.slice(0, count),
-  };
+  if (rows <= max) return;
+  const count = run.plan.count;
+  const takesImages = modeInputs(run.mode).includes('images');
+  const field = rowsSetBy && count <= max ? rowsSetBy : takesImages && body.n_samples === undefined ? 'images' : 'n_samples';
+  const what = rowsPerItem > 1 ? `${count} items of ${rowsPerItem} rows (${rows} samples)` : `${rows} samples`;
+  throw new HttpError(413, 'too_many_samples', `${field}: this request makes ${what}; at most ${max} are allowed per request (server.max_samples_per_request)`, {
+    field,
+  });
 }
 
-/** Decode a prepared request's input images (after admission: decoding costs CPU). */
-export async function requestInputs(prepared: PreparedRequest, pipeline: Pipeline): Promise<ImageSource | undefined> {
-  if (prepared.uploads.length === 0) return undefined;
+/**
+ * Turn a validated body into a prepared run: the per-request config, the pipeline's one
+ * prepare step (mode, options, schedule, plan), the limits (413) and the input images.
+ */
+export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body: RequestBody, uploads: readonly Upload[]): Promise<PreparedRequest> {
+  const { registry } = pipeline;
+  const known = [...registry.names('mode'), ...registry.names('schedule')];
+  const overrides = overridesFor(mode, body, known);
+  let config: DdimConfig;
+  try {
+    config = withOverrides(pipeline.config, overrides);
+  } catch (error) {
+    throw badRequest(error, undefined);
+  }
+  const given = requestUploads(mode, body, uploads);
   const { channels, height } = pipeline.model.info;
-  return decodeUploads(prepared.uploads, height, channels);
+  const source = given.length > 0 ? uploadImageSource(given, height, channels) : undefined;
+  let run: PreparedRun;
+  try {
+    checkOtherOptions(pipeline, body, config);
+    run = await pipeline.prepare(config, { inputs: source });
+  } catch (error) {
+    throw badRequest(error, 'skip_steps');
+  }
+  checkLimits(pipeline, run, body);
+  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, previewEvery: body.preview_every, inputs: source };
 }

@@ -1,12 +1,15 @@
 /**
- * The HTTP API's bodies as valibot schemas: requests are validated with them, and
- * /openapi.json is generated from them, so the documentation cannot drift from the checks.
- *
- * Request fields are the CLI's flags by the same names (see RUN_OPTIONS); what a flag can
- * set that a request must not (the model, files, plugins) is refused by name.
+ * The HTTP API's request bodies as valibot schemas, one per registered mode, built from
+ * what the mode declares (the run options it reads, the inputs it takes): requests are
+ * validated with them and /openapi.json is generated from them, so the documentation
+ * cannot drift from the checks. Fields are the CLI's flags by the same names (see
+ * RUN_OPTIONS); what a flag can set that a request must not (the model, files, plugins)
+ * is refused by name.
  */
 import * as v from 'valibot';
 import { findRunOption } from '../core/config/run-options.ts';
+import { type ModePlugin, modeInputs } from '../core/plugin.ts';
+import type { Registry } from '../core/registry.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
 
@@ -24,6 +27,7 @@ const plainObject = v.custom<Record<string, unknown>>(
   'expected an object',
 );
 
+/** Fields of every mode's request: the common run options, plugin options and previews. */
 const SHARED_FIELDS = {
   n_samples: v.optional(v.pipe(integer(1), help('n_samples'))),
   seed: v.optional(v.pipe(integer(0), v.maxValue(Number.MAX_SAFE_INTEGER, 'expected an integer <= 2^53 - 1'), help('seed'))),
@@ -44,135 +48,46 @@ const SHARED_FIELDS = {
   ),
 };
 
-export const SampleRequestSchema = v.pipe(
-  v.strictObject(SHARED_FIELDS),
-  v.title('SampleRequest'),
-  v.description('POST /v1/sample: n_samples images from seeded noise. Fields left out take the config\'s values, as with the CLI.'),
+/** Run options beyond the common ones that a request may set, for the modes that read them. */
+const MODE_FIELDS: Record<string, v.GenericSchema> = {
+  n_interpolate: v.optional(v.pipe(integer(2), help('n_interpolate'))),
+};
+
+const IMAGES_FIELD = v.optional(
+  v.pipe(
+    v.array(v.pipe(v.string(), v.nonEmpty('expected base64 image data'))),
+    v.minLength(1, 'expected at least one image'),
+    v.description('input images (PNG, JPEG or WebP) as base64 or data: URLs; or upload them as multipart/form-data files named "images"'),
+  ),
 );
 
-export const InterpolateRequestSchema = v.pipe(
-  v.strictObject({ ...SHARED_FIELDS, n_interpolate: v.optional(v.pipe(integer(2), help('n_interpolate'))) }),
-  v.title('InterpolateRequest'),
-  v.description('POST /v1/interpolate: n_samples rows of n_interpolate frames, slerp between two noises per row.'),
-);
+export type RequestSchema = v.GenericSchema<unknown, RequestBody> & { readonly entries: Record<string, v.GenericSchema> };
 
-export const ReconstructionRequestSchema = v.pipe(
-  v.strictObject({
-    ...SHARED_FIELDS,
-    images: v.optional(
-      v.pipe(
-        v.array(v.pipe(v.string(), v.nonEmpty('expected base64 image data'))),
-        v.minLength(1, 'expected at least one image'),
-        v.description('input images (PNG, JPEG or WebP) as base64 or data: URLs; or upload them as multipart/form-data files named "images"'),
-      ),
-    ),
-  }),
-  v.title('ReconstructionRequest'),
-  v.description('POST /v1/reconstruction: DDIM-invert the first n_samples images, then sample them back.'),
-);
+/** The union of every mode's fields, as a request handler sees a validated body. */
+export interface RequestBody extends v.InferOutput<v.ObjectSchema<typeof SHARED_FIELDS, undefined>> {
+  readonly n_interpolate?: number;
+  readonly images?: readonly string[];
+}
 
-export type SampleRequest = v.InferOutput<typeof SampleRequestSchema>;
-export type InterpolateRequest = v.InferOutput<typeof InterpolateRequestSchema>;
-export type ReconstructionRequest = v.InferOutput<typeof ReconstructionRequestSchema>;
-/** The union of every endpoint's fields. */
-export type RequestBody = SampleRequest & Partial<InterpolateRequest> & Partial<ReconstructionRequest>;
+/** The request body schema of one mode, from what it declares. */
+export function requestSchemaFor(mode: ModePlugin): RequestSchema {
+  const entries: Record<string, v.GenericSchema> = { ...SHARED_FIELDS };
+  for (const name of mode.reads ?? []) {
+    const field = MODE_FIELDS[name];
+    if (field) entries[name] = field;
+  }
+  if (modeInputs(mode).includes('images')) entries.images = IMAGES_FIELD;
+  // Built from a dynamic list of fields, each optional and typed as in RequestBody: valibot
+  // cannot infer that from a record of entries, so the type is stated here, once.
+  return v.strictObject(entries) as unknown as RequestSchema;
+}
 
-export const REQUEST_SCHEMAS = {
-  sample: SampleRequestSchema,
-  interpolate: InterpolateRequestSchema,
-  reconstruction: ReconstructionRequestSchema,
-} as const;
+/** Every registered mode's request schema, by mode name, in registration order. */
+export function requestSchemas(registry: Registry): ReadonlyMap<string, RequestSchema> {
+  return new Map(registry.list('mode').map((mode) => [mode.name, requestSchemaFor(mode)]));
+}
 
-export type EndpointMode = keyof typeof REQUEST_SCHEMAS;
-export const ENDPOINT_MODES = Object.keys(REQUEST_SCHEMAS) as EndpointMode[];
-
-// ---- answers (documentation, and checked against real answers in the tests) ----
-
-export const ResultSchema = v.pipe(
-  v.object({
-    id: v.string(),
-    mode: v.string(),
-    seed: v.number(),
-    timesteps: v.array(v.number()),
-    count: v.pipe(v.number(), v.description('result items: images, interpolation rows or input|reconstruction pairs')),
-    picture: v.object({ width: v.number(), height: v.number(), channels: v.number() }),
-    images: v.array(
-      v.object({
-        index: v.number(),
-        png: v.pipe(v.string(), v.description('the PNG file, base64: byte-identical to {index}.png of the CLI run with the same flags')),
-      }),
-    ),
-    model: v.object({ sha256: v.string() }),
-    timings: v.object({ total_ms: v.number(), items_per_second: v.number() }),
-  }),
-  v.title('Result'),
-);
-
-export const ErrorSchema = v.pipe(
-  v.object({
-    error: v.object({
-      status: v.number(),
-      code: v.string(),
-      message: v.string(),
-      field: v.optional(v.pipe(v.string(), v.description('the request field at fault, e.g. n_samples, options.quad.x, images[2]'))),
-      issues: v.optional(v.array(v.object({ field: v.optional(v.string()), message: v.string() }))),
-    }),
-  }),
-  v.title('Error'),
-);
-
-export const ProgressEventSchema = v.pipe(
-  v.object({
-    direction: v.picklist(['sample', 'invert']),
-    step: v.number(),
-    steps: v.number(),
-    batch: v.number(),
-    items_done: v.number(),
-    items: v.number(),
-    elapsed_ms: v.number(),
-  }),
-  v.title('ProgressEvent'),
-  v.description('text/event-stream `event: progress`, one per model step of each micro-batch'),
-);
-
-export const PreviewEventSchema = v.pipe(
-  v.object({ step: v.number(), steps: v.number(), images: v.array(v.string()) }),
-  v.title('PreviewEvent'),
-  v.description('text/event-stream `event: preview`: the clipped x0 prediction of each sample in flight, as base64 PNGs'),
-);
-
-export const HealthSchema = v.pipe(
-  v.object({
-    status: v.picklist(['ok', 'draining']),
-    model: v.object({ file: v.string(), sha256: v.string(), channels: v.number(), height: v.number(), width: v.number() }),
-    in_flight: v.object({ requests: v.number(), samples: v.number() }),
-    requests: v.object({
-      completed: v.number(),
-      failed: v.number(),
-      rejected: v.number(),
-      cancelled: v.object({ client: v.number(), timeout: v.number(), shutdown: v.number() }),
-    }),
-    scheduler: v.object({
-      max_batch: v.number(),
-      model_calls: v.number(),
-      rows: v.number(),
-      mixed_calls: v.number(),
-      shared_calls: v.number(),
-      largest_batch: v.number(),
-      queued_rows: v.number(),
-    }),
-    limits: v.record(v.string(), v.unknown()),
-  }),
-  v.title('Health'),
-);
-
-const PluginInfoSchema = v.object({
-  name: v.string(),
-  description: v.optional(v.string()),
-  options: v.pipe(v.unknown(), v.description('JSON Schema of the plugin\'s options (null: none)')),
-});
-
-export const PluginsSchema = v.pipe(
-  v.object({ modes: v.array(PluginInfoSchema), schedules: v.array(PluginInfoSchema) }),
-  v.title('Plugins'),
-);
+/** The OpenAPI component name of a mode's request: `sample` -> `SampleRequest`. */
+export function requestSchemaName(mode: string): string {
+  return `${mode.replace(/(^|[-_])(\w)/g, (_, _sep: string, c: string) => c.toUpperCase())}Request`;
+}

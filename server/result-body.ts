@@ -1,10 +1,10 @@
 import type * as v from 'valibot';
 import { encodePng, renderPicture } from '../core/io/images.ts';
-import type { RunInfo } from '../core/pipeline.ts';
+import type { RunInfo } from '../core/run-types.ts';
 import { encodeBase64 } from './base64.ts';
-import type { ProgressEventSchema, ResultSchema } from './request-schemas.ts';
-import type { RequestResult } from './sampling-service.ts';
-import type { Progress } from '../core/pipeline.ts';
+import type { ProgressEventSchema, ResultSchema } from './response-schemas.ts';
+import type { RequestResult } from './request-types.ts';
+import type { Progress } from '../core/run-types.ts';
 
 /** The JSON answer (and the SSE `result` event) of a finished request. */
 export function resultBody(result: RequestResult): v.InferOutput<typeof ResultSchema> {

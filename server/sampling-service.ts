@@ -4,38 +4,14 @@
  * graceful shutdown. Runtime-neutral (no server, no Bun): adapters own the sockets.
  */
 import { AbortedError } from '../core/errors.ts';
-import { Pipeline, type Progress, type RunInfo, type RunSummary } from '../core/pipeline.ts';
+import type { Pipeline } from '../core/pipeline.ts';
 import { memorySink } from '../core/sinks/memory-sink.ts';
 import { HttpError } from './http-error.ts';
-import type { ImageSource } from '../core/plugin.ts';
-import type { PreparedRequest } from './prepare-request.ts';
+import type { Admission, PreparedRequest, RequestHooks, RequestResult } from './request-types.ts';
 import { StepScheduler } from '../core/model/step-scheduler.ts';
 
 export type CancelReason = 'client' | 'timeout' | 'shutdown';
 
-export interface RunHooks {
-  /** Aborts when the client goes away. */
-  readonly signal?: AbortSignal;
-  /** Decoded input images (reconstruction): see requestInputs. */
-  readonly inputs?: ImageSource;
-  readonly onProgress?: (progress: Progress) => void;
-  readonly onPreview?: (x0: Float32Array, step: number, steps: number) => void;
-}
-
-export interface RequestResult {
-  readonly id: string;
-  readonly info: RunInfo;
-  /** One PNG per item, byte-identical to the CLI's files. */
-  readonly pngs: readonly Uint8Array[];
-  readonly summary: RunSummary;
-}
-
-/** An admitted request's reservation of queue room. Release it if the run never starts. */
-export interface Admission {
-  readonly id: string;
-  readonly prepared: PreparedRequest;
-  release(): void;
-}
 
 interface Job {
   readonly id: string;
@@ -138,7 +114,7 @@ export class SamplingService {
    * Run an admitted request through the shared pipeline on its own scheduler lane.
    * Throws HttpError 504 (timeout) or 503 (shutdown), AbortedError when the client left.
    */
-  async run(admission: Admission, hooks: RunHooks = {}): Promise<RequestResult> {
+  async run(admission: Admission, hooks: RequestHooks = {}): Promise<RequestResult> {
     const job = this.#job(admission);
     const { prepared } = admission;
     const { controller } = job;
@@ -149,14 +125,11 @@ export class SamplingService {
     const timer = setTimeout(() => controller.abort('timeout' satisfies CancelReason), timeoutMs);
     const lane = this.scheduler.lane(controller.signal);
     try {
-      const base = this.pipeline;
-      // The service's registry and model hash, over this request's lane of the shared model.
-      const perRequest = new Pipeline(base.config, base.registry, lane, base.modelSha256, false);
       const sink = memorySink();
-      const summary = await perRequest.run({
+      // The prepared run, over this request's lane of the shared model.
+      const summary = await this.pipeline.execute(prepared.run, {
         sink,
-        config: prepared.config,
-        inputs: hooks.inputs,
+        model: lane,
         signal: controller.signal,
         onProgress: hooks.onProgress,
         previewEvery: hooks.onPreview ? prepared.previewEvery : undefined,

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { decodeImage } from '../core/io/images.ts';
-import type { ImageSource } from '../core/plugin.ts';
+import type { ImageSource } from '../core/io/image-source.ts';
 import { HttpError } from './http-error.ts';
 import { firstLine } from '../core/errors.ts';
 
@@ -23,38 +23,57 @@ function format(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
   return undefined;
 }
 
+/** Uploaded images as a run's input, decoded by `decode(count)` (or as they are read). */
+export interface UploadImageSource extends ImageSource {
+  /** Decode and check the first `count` uploads: a 400 (or 413) naming the first bad one. */
+  decode(count: number): Promise<void>;
+}
+
+async function decodeUpload(upload: Upload, size: number, channels: number, out: Float32Array, offset: number): Promise<void> {
+  const { field, name, bytes } = upload;
+  if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (error) {
+    const reason = firstLine(error);
+    throw new HttpError(400, 'invalid_image', `${field}: cannot read image: ${reason}`, { field });
+  }
+  if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
+    throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
+  }
+  try {
+    await decodeImage(bytes, size, channels, out, offset, name);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
+  }
+}
+
 /**
- * Decode uploads exactly as the CLI decodes files in --input_dir (short side resized to
- * `size`, center-cropped, converted to `channels`), all before any sampling starts, so a
- * corrupt image is a 400 naming it rather than a failed run.
+ * Uploads as an image source, converted exactly as the CLI converts files in --input_dir
+ * (short side resized to `size`, center-cropped, converted to `channels`). The count is
+ * known at once, so a run can be planned and admitted before any decoding; the server
+ * then decodes the images the run uses before sampling starts, so a corrupt image is a
+ * 400 naming it rather than a failed run.
  */
-export async function decodeUploads(uploads: readonly Upload[], size: number, channels: number): Promise<ImageSource> {
+export function uploadImageSource(uploads: readonly Upload[], size: number, channels: number): UploadImageSource {
   const plane = channels * size * size;
   const pixels = new Float32Array(uploads.length * plane);
-  for (let i = 0; i < uploads.length; i++) {
-    const { field, name, bytes } = uploads[i]!;
-    if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
-    let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-    try {
-      meta = await sharp(bytes).metadata();
-    } catch (error) {
-      const reason = firstLine(error);
-      throw new HttpError(400, 'invalid_image', `${field}: cannot read image: ${reason}`, { field });
-    }
-    if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
-      throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
-    }
-    try {
-      await decodeImage(bytes, size, channels, pixels, i * plane, name);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
-    }
-  }
+  let decoded = 0;
+  let decoding: Promise<void> = Promise.resolve();
+  const decodeUpTo = (count: number): Promise<void> => {
+    decoding = decoding.then(async () => {
+      for (; decoded < Math.min(count, uploads.length); decoded++) await decodeUpload(uploads[decoded]!, size, channels, pixels, decoded * plane);
+    });
+    return decoding;
+  };
   return {
     count: uploads.length,
     names: uploads.map((upload) => upload.name),
+    decode: decodeUpTo,
     async read(start, count, out) {
+      await decodeUpTo(start + count);
       out.set(pixels.subarray(start * plane, (start + count) * plane));
     },
   };

@@ -4,7 +4,7 @@ import { isPlainObject } from '../core/config/overrides.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { type FieldIssue, HttpError } from './http-error.ts';
 import { describeReceived } from '../core/config/issue-message.ts';
-import { ENDPOINT_MODES, type EndpointMode, REQUEST_SCHEMAS, type RequestBody } from './request-schemas.ts';
+import type { RequestBody, RequestSchema } from './request-schemas.ts';
 
 const PLAIN_KEY = /^[A-Za-z_][\w-]*$/;
 
@@ -22,28 +22,23 @@ export function fieldPath(path: readonly { type: string; key: unknown }[] | unde
   return out;
 }
 
-function fieldsOf(mode: EndpointMode): string[] {
-  const schema = REQUEST_SCHEMAS[mode].pipe[0];
-  return Object.keys(schema.entries);
-}
-
-/** Why a field that is not in this endpoint's schema was refused. */
-function unknownFieldMessage(mode: EndpointMode, name: string): string {
-  if (name === 'mode') return `set by the endpoint: POST /v1/{${ENDPOINT_MODES.join('|')}}`;
-  const elsewhere = ENDPOINT_MODES.find((other) => other !== mode && fieldsOf(other).includes(name));
+/** Why a field that is not in this mode's schema was refused. */
+function unknownFieldMessage(schemas: ReadonlyMap<string, RequestSchema>, mode: string, name: string): string {
+  if (name === 'mode') return `set by the endpoint: POST /v1/modes/{${[...schemas.keys()].join('|')}}`;
+  const elsewhere = [...schemas].find(([other, schema]) => other !== mode && name in schema.entries)?.[0];
   if (elsewhere) return `not a field of /v1/${mode} (it belongs to /v1/${elsewhere})`;
   if (RUN_OPTIONS.some((option) => option.name === name.replaceAll('-', '_'))) {
     return 'cannot be set by a request: the model, the config file, files on the server and plugins are fixed when the service starts';
   }
-  const valid = fieldsOf(mode);
+  const valid = Object.keys(schemas.get(mode)?.entries ?? {});
   return `unknown field; valid fields: ${valid.join(', ')}${didYouMean(name, valid)}`;
 }
 
-function describe(issue: v.BaseIssue<unknown>, mode: EndpointMode): FieldIssue {
+function describe(issue: v.BaseIssue<unknown>, schemas: ReadonlyMap<string, RequestSchema>, mode: string): FieldIssue {
   const field = fieldPath(issue.path as { type: string; key: unknown }[] | undefined);
   const top = issue.path?.length === 1 ? String(issue.path[0]!.key) : undefined;
   if (issue.type === 'strict_object' && issue.expected === 'never' && top !== undefined) {
-    return { field, message: unknownFieldMessage(mode, top) };
+    return { field, message: unknownFieldMessage(schemas, mode, top) };
   }
   const received = describeReceived(issue.received);
   if (issue.kind === 'validation' || issue.type === 'custom') return { field, message: `${issue.message}, got ${received}` };
@@ -51,20 +46,22 @@ function describe(issue: v.BaseIssue<unknown>, mode: EndpointMode): FieldIssue {
 }
 
 /**
- * Check a parsed body against an endpoint's schema. Throws a 400 HttpError naming the
+ * Check a parsed body against a mode's request schema. Throws a 400 HttpError naming the
  * first bad field, with every issue listed.
  *
  * @example
- * const body = validateRequest('sample', { n_samples: 4, seed: 7 });
+ * const body = validateRequest(requestSchemas(registry), 'sample', { n_samples: 4, seed: 7 });
  */
-export function validateRequest(mode: EndpointMode, raw: unknown): RequestBody {
+export function validateRequest(schemas: ReadonlyMap<string, RequestSchema>, mode: string, raw: unknown): RequestBody {
   if (!isPlainObject(raw)) {
     const got = raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw;
     throw new HttpError(400, 'invalid_body', `the body must be a JSON object of fields, got ${got}`);
   }
-  const result = v.safeParse(REQUEST_SCHEMAS[mode], raw);
-  if (result.success) return result.output as RequestBody;
-  const issues = result.issues.map((issue) => describe(issue, mode));
+  const schema = schemas.get(mode);
+  if (!schema) throw new HttpError(404, 'not_found', `no mode "${mode}"; see /v1/plugins`);
+  const result = v.safeParse(schema, raw);
+  if (result.success) return result.output;
+  const issues = result.issues.map((issue) => describe(issue, schemas, mode));
   const first = issues[0]!;
   const code = result.issues[0]!.type === 'strict_object' ? 'unknown_field' : 'invalid_field';
   return raiseIssues(code, first, issues);

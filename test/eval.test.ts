@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { decodeImage } from '../core/io/images.ts';
-import { loadOnnxFeatureModel } from '../core/model/onnx-model.ts';
+import { loadOnnxFeatureModel } from '../core/model/onnx-feature-model.ts';
 import { sha256File } from '../core/io/sha256.ts';
 import { encodeNpy } from '../core/io/npy.ts';
 import { zipSync } from 'fflate';
-import { idxBytes } from '../core/eval/test-support.ts';
-import { symmetricEigen } from '../core/eval/symmetric-eigen.ts';
+import { idxBytes } from './support/eval-fixtures.ts';
+import { symmetricEigen } from '../eval/symmetric-eigen.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'cli.ts');

@@ -84,7 +84,7 @@ describe('parity with the reference sampler', () => {
 });
 
 async function readInputs(dir: string, total: number): Promise<Float32Array> {
-  const { directoryImageSource } = await import('../core/io/image-source.ts');
+  const { directoryImageSource } = await import('../core/io/image-files.ts');
   const source = directoryImageSource(dir, 32, 3);
   const out = new Float32Array(total);
   await source.read(0, total / 3072, out);

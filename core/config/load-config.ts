@@ -208,3 +208,16 @@ export function configFromObject(raw: Record<string, unknown>, options: LoadConf
   const layer = applyOverrides({ data: structuredClone(raw), origins }, options.overrides ?? [], cwd);
   return finishPaths(validateConfig(layer.data, layer.origins), cwd);
 }
+
+/**
+ * A validated config with overrides applied on top (a request's fields, say), validated
+ * again as a whole, exactly as loadConfig applies its overrides.
+ *
+ * @example
+ * const config = withOverrides(pipeline.config, runOptionOverrides({ n_samples: 4 }));
+ */
+export function withOverrides(config: DdimConfig, overrides: readonly Override[], cwd = '/'): DdimConfig {
+  const data: Record<string, unknown> = { ...config };
+  const layer = applyOverrides({ data, origins: new Map() }, overrides, cwd);
+  return validateConfig(layer.data, layer.origins);
+}

@@ -145,8 +145,7 @@ class Lane implements SchedulerLane {
  * @example
  * const scheduler = new StepScheduler(pipeline.model, { maxBatch: 64 });
  * const lane = scheduler.lane(request.signal);
- * const perRequest = new Pipeline(config, pipeline.registry, lane, pipeline.modelSha256, false);
- * try { await perRequest.run({ sink, config }); } finally { lane.close(); }
+ * try { await pipeline.execute(prepared, { sink, model: lane }); } finally { lane.close(); }
  */
 export class StepScheduler {
   readonly maxBatch: number;

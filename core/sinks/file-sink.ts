@@ -11,7 +11,7 @@ import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
 import { sha256File, sha256Hex } from '../io/sha256.ts';
 import type { ModeBatch } from '../plugin.ts';
-import type { ResultSink, RunInfo, RunSummary } from '../pipeline.ts';
+import type { ResultSink, RunInfo, RunSummary } from '../run-types.ts';
 
 export interface FileSinkOptions {
   readonly saveNpy?: boolean;
@@ -78,13 +78,69 @@ export function runFingerprint(info: RunInfo): string {
     timesteps: info.timesteps,
     model: info.model.sha256,
     params: [p.total_steps, p.beta_schedule, p.beta_start, p.beta_end, p.betas, p.objective, p.clip_denoised, p.eta],
-    n_interpolate: info.mode === 'interpolate' ? config.sampler.n_interpolate : undefined,
+    // Items that stack frames (e.g. interpolation rows) depend on their shape; plain images keep the old fingerprint.
+    item_shape: info.plan.itemShape.length === 3 ? undefined : info.plan.itemShape,
     noise,
     input_dir: config.sampler.input_dir,
     options: config.sampler.options,
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
+}
+
+/**
+ * Check that a run may write into saveDir: a folder with results must hold this very run's
+ * (same fingerprint, same input images). Returns the input records run.json keeps.
+ */
+function claimSaveDir(saveDir: string, runInfo: RunInfo, fingerprint: string, onWarning?: (message: string) => void): InputRecord[] | undefined {
+  const runJson = join(saveDir, 'run.json');
+    let previous: { fingerprint?: string; inputs?: unknown } | undefined;
+    let unreadable = false;
+    if (existsSync(runJson)) {
+      try {
+        previous = JSON.parse(readFileSync(runJson, 'utf8'));
+      } catch {
+        unreadable = true;
+      }
+    }
+    let inputs = inputRecords(runInfo, saveDir);
+    const found = resultsIn(saveDir);
+    const hasResults = found.indices.length > 0 || found.npy;
+    // Only results of this very run may be continued; a folder whose run left nothing behind
+    // (it failed before its first image) is free to take.
+    if (hasResults && previous?.fingerprint === undefined) {
+      const why = unreadable ? 'an unreadable run.json' : 'no run.json';
+      throw new UserError(
+        `save_dir ${saveDir} holds results with ${why}, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
+        { path: 'sampler.save_dir' },
+      );
+    }
+    if (hasResults && previous!.fingerprint !== fingerprint) {
+      throw new UserError(
+        `save_dir ${saveDir} holds results of another run (other settings, model or noise file; see its run.json); choose another --save_dir or empty it`,
+        { path: 'sampler.save_dir' },
+      );
+    }
+    if (hasResults && inputs) {
+      const changed = firstChangedInput(previous!.inputs, inputs);
+      if (changed !== -1) {
+        throw new UserError(
+          `save_dir ${saveDir} holds results made from other input images (${changed}.png came from another ${inputs[changed]!.file}); choose another --save_dir or empty it`,
+          { path: 'sampler.save_dir' },
+        );
+      }
+      // Keep the record of results beyond this run's inputs, so a later, larger rerun checks them too.
+      if (Array.isArray(previous!.inputs) && previous!.inputs.length > inputs.length) {
+        inputs = [...inputs, ...(previous!.inputs.slice(inputs.length) as InputRecord[])];
+      }
+    }
+    const beyond = found.indices.filter((index) => index >= runInfo.plan.count).length;
+    if (beyond > 0) {
+      onWarning?.(
+        `save_dir ${saveDir} also holds ${beyond} image${beyond === 1 ? '' : 's'} beyond this run's ${runInfo.plan.count} (from an earlier, larger run with the same settings); they are left as they are`,
+      );
+    }
+  return inputs;
 }
 
 export function fileSink(saveDir: string, options: FileSinkOptions = {}): ResultSink {
@@ -123,53 +179,8 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): Result
       } catch (error) {
         throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
       }
-      let previous: { fingerprint?: string; inputs?: unknown } | undefined;
-      let unreadable = false;
-      if (existsSync(runJson)) {
-        try {
-          previous = JSON.parse(readFileSync(runJson, 'utf8'));
-        } catch {
-          unreadable = true;
-        }
-      }
       fingerprint = runFingerprint(runInfo);
-      inputs = inputRecords(runInfo, saveDir);
-      const found = resultsIn(saveDir);
-      const hasResults = found.indices.length > 0 || found.npy;
-      // Only results of this very run may be continued; a folder whose run left nothing behind
-      // (it failed before its first image) is free to take.
-      if (hasResults && previous?.fingerprint === undefined) {
-        const why = unreadable ? 'an unreadable run.json' : 'no run.json';
-        throw new UserError(
-          `save_dir ${saveDir} holds results with ${why}, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
-          { path: 'sampler.save_dir' },
-        );
-      }
-      if (hasResults && previous!.fingerprint !== fingerprint) {
-        throw new UserError(
-          `save_dir ${saveDir} holds results of another run (other settings, model or noise file; see its run.json); choose another --save_dir or empty it`,
-          { path: 'sampler.save_dir' },
-        );
-      }
-      if (hasResults && inputs) {
-        const changed = firstChangedInput(previous!.inputs, inputs);
-        if (changed !== -1) {
-          throw new UserError(
-            `save_dir ${saveDir} holds results made from other input images (${changed}.png came from another ${inputs[changed]!.file}); choose another --save_dir or empty it`,
-            { path: 'sampler.save_dir' },
-          );
-        }
-        // Keep the record of results beyond this run's inputs, so a later, larger rerun checks them too.
-        if (Array.isArray(previous!.inputs) && previous!.inputs.length > inputs.length) {
-          inputs = [...inputs, ...(previous!.inputs.slice(inputs.length) as InputRecord[])];
-        }
-      }
-      const beyond = found.indices.filter((index) => index >= runInfo.plan.count).length;
-      if (beyond > 0) {
-        options.onWarning?.(
-          `save_dir ${saveDir} also holds ${beyond} image${beyond === 1 ? '' : 's'} beyond this run's ${runInfo.plan.count} (from an earlier, larger run with the same settings); they are left as they are`,
-        );
-      }
+      inputs = claimSaveDir(saveDir, runInfo, fingerprint, options.onWarning);
       if (options.saveNpy) {
         const { count, itemShape } = runInfo.plan;
         samplesNpy = new AtomicAppendFile(join(saveDir, 'samples.npy'));

@@ -1,6 +1,5 @@
 /** Results kept in memory (the server, tests, library callers). */
-import type { ModeBatch } from '../plugin.ts';
-import type { ResultSink, RunInfo, RunSummary } from '../pipeline.ts';
+import type { ResultSink, RunInfo, RunSummary } from '../run-types.ts';
 
 export interface MemorySink extends ResultSink {
   readonly info: RunInfo | undefined;
@@ -10,8 +9,6 @@ export interface MemorySink extends ResultSink {
   /** All samples (count · prod(itemShape)), filled as batches arrive. */
   readonly samples: Float32Array;
   readonly latents: Float32Array | undefined;
-  /** Called after each batch, e.g. to stream results. */
-  onBatch?: (batch: ModeBatch, pngs: readonly Uint8Array[]) => void;
 }
 
 export function memorySink(): MemorySink {
@@ -39,7 +36,6 @@ export function memorySink(): MemorySink {
       samples.set(batch.samples, batch.start * (batch.samples.length / batch.count));
       if (latents && batch.latents) latents.set(batch.latents, batch.start * (batch.latents.length / batch.count));
       pngs.forEach((png, i) => (sink.pngs[batch.start + i] = png));
-      sink.onBatch?.(batch, pngs);
     },
     async finish(summary) {
       (sink as { summary?: RunSummary }).summary = summary;

@@ -7,9 +7,16 @@ import { type ModeBatch, clampUnit, defineMode } from '../../../core/plugin-api.
 export const interpolate = defineMode({
   name: 'interpolate',
   description: 'slerp between two noises per pair (n_samples pairs, n_interpolate frames each)',
-  plan({ nSamples, shape, config }) {
+  reads: ['n_interpolate'],
+  plan({ nSamples, shape, config, steps }) {
     const frames = config.sampler.n_interpolate;
-    return { count: nSamples, itemShape: [frames, shape.channels, shape.height, shape.width], framesPerItem: frames, latents: false };
+    return {
+      count: nSamples,
+      itemShape: [frames, shape.channels, shape.height, shape.width],
+      framesPerItem: frames,
+      latents: false,
+      cost: { rowsPerItem: frames, callsPerRow: steps, rowsSetBy: 'n_interpolate' },
+    };
   },
   async *run(context, plan): AsyncGenerator<ModeBatch> {
     const { sampler } = context;

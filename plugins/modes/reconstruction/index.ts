@@ -5,9 +5,17 @@ export const reconstruction = defineMode({
   name: 'reconstruction',
   description: 'invert the first n_samples input images with DDIM, then sample them back',
   startsFrom: 'images',
-  async plan({ nSamples, shape, inputs }) {
+  inputs: ['images'],
+  async plan({ nSamples, shape, inputs, steps }) {
     const source = await inputs();
-    return { count: Math.min(nSamples, source.count), itemShape: [shape.channels, shape.height, shape.width], framesPerItem: 2, latents: true };
+    return {
+      count: Math.min(nSamples, source.count),
+      itemShape: [shape.channels, shape.height, shape.width],
+      framesPerItem: 2,
+      latents: true,
+      // Inversion visits every timestep but the last, then sampling all of them.
+      cost: { rowsPerItem: 1, callsPerRow: 2 * steps - 1 },
+    };
   },
   async *run(context, plan): AsyncGenerator<ModeBatch> {
     const { sampler, microBatch } = context;

@@ -1,0 +1,12 @@
+import { fileURLToPath } from 'node:url';
+import { type DdimConfig, type Override, loadConfig } from '../index.ts';
+import type { ParsedArgs } from './args.ts';
+import { warn } from './warnings.ts';
+
+/** Without -c, the shipped model and its config, wherever the command is run from. */
+export const DEFAULT_CONFIG = fileURLToPath(new URL('../models/ddpm_fashion_mnist.yaml', import.meta.url));
+
+/** The config the command line asks for: the file (or the shipped default), its overrides and flags, then `extra`. */
+export function resolveConfig(args: ParsedArgs, extra: readonly Override[] = []): DdimConfig {
+  return loadConfig(args.config ?? DEFAULT_CONFIG, { overrides: [...args.overrides, ...extra], onWarning: warn });
+}

@@ -1,0 +1,89 @@
+/**
+ * Carrying out a prepared run: the DDIM engine over the model (or a scheduler lane), the
+ * mode's micro-batches, PNG rendering, and the sink. PNG encoding and writing of one batch
+ * overlap the next batch's model calls.
+ */
+import { encodePng, pictureSize, renderPicture } from './io/images.ts';
+import type { DiffusionModel } from './model/model.ts';
+import type { ModeContext } from './plugin.ts';
+import type { PreparedRun, RunHooks, RunInfo, RunSummary } from './run-types.ts';
+import { DdimSampler, type StepEvent } from './sampler.ts';
+
+/** Black pixels around and between the frames of one PNG. */
+const BORDER = 2;
+
+function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, picture: { width: number; height: number }): RunInfo {
+  const { config, mode, plan, timesteps, planContext } = prepared;
+  return {
+    config,
+    mode: mode.name,
+    startsFrom: mode.startsFrom ?? 'noise',
+    plan,
+    timesteps,
+    seed: config.seed,
+    model: { path: model.info.path, sha256: modelSha256, providers: model.info.providers },
+    shape: planContext.shape,
+    picture: { ...picture, channels: planContext.shape.channels },
+  };
+}
+
+/** Run a prepared run on `model` and hand every finished micro-batch to the sink. */
+export async function executeRun(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, hooks: RunHooks): Promise<RunSummary> {
+  const started = performance.now();
+  const { sink, signal } = hooks;
+  const { config, plan, planContext } = prepared;
+  const { channels, height, width } = planContext.shape;
+  const params = config.diffusion.params;
+  const items = plan.count;
+  let itemsDone = 0;
+  const onStep = hooks.onProgress
+    ? (event: StepEvent) => hooks.onProgress!({ ...event, itemsDone, items, elapsedMs: performance.now() - started })
+    : undefined;
+  const sampler = new DdimSampler(
+    model,
+    {
+      alphasCumprod: prepared.alphasCumprod,
+      timesteps: prepared.timesteps,
+      objective: params.objective,
+      clipDenoised: params.clip_denoised,
+      eta: params.eta,
+      seed: config.seed,
+    },
+    { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview },
+  );
+  const context: ModeContext<unknown> = {
+    ...planContext,
+    sampler,
+    initialNoise: prepared.initialNoise,
+    isDone: (start, count) => sink.isDone(start, count),
+    signal,
+  };
+  const layout = { channels, height, width, frames: plan.framesPerItem, border: BORDER };
+  const picture = pictureSize(layout);
+  await sink.begin(runInfo(prepared, model, modelSha256, picture));
+
+  let pending: Promise<void> = Promise.resolve();
+  let computed = 0;
+  try {
+    const perItem = plan.framesPerItem * channels * height * width;
+    for await (const batch of prepared.mode.run(context, plan)) {
+      const frames = batch.frames ?? batch.samples;
+      const encoding = Promise.all(
+        Array.from({ length: batch.count }, (_, i) => encodePng(renderPicture(frames, i * perItem, layout), picture.width, picture.height, channels)),
+      );
+      await pending;
+      pending = encoding.then((pngs) => sink.write(batch, pngs));
+      computed += batch.count;
+      itemsDone = Math.max(itemsDone, batch.start + batch.count);
+    }
+    await pending;
+  } catch (error) {
+    await pending.catch(() => undefined);
+    await sink.abort();
+    throw error;
+  }
+  const totalMs = performance.now() - started;
+  const summary: RunSummary = { items, computed, timings: { totalMs, itemsPerSecond: computed / (totalMs / 1000) } };
+  await sink.finish(summary);
+  return summary;
+}

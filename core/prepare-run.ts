@@ -1,0 +1,114 @@
+/**
+ * Resolving a run once: mode and its options, schedule and its timesteps, ᾱ, the initial
+ * noise, the inputs and the mode's plan and cost. The CLI and the server both run the
+ * value this returns; nothing is resolved or validated a second time.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DdimConfig } from './config/schema.ts';
+import { firstLine, UserError } from './errors.ts';
+import { directoryImageSource } from './io/image-files.ts';
+import type { ImageSource } from './io/image-source.ts';
+import { type NpyArray, parseNpy } from './io/npy.ts';
+import type { ModelInfo } from './model/model.ts';
+import { initialNoiseSource } from './noise/initial-noise.ts';
+import { type ModePlugin, type PlanContext, planCost } from './plugin.ts';
+import { type Registry, pluginOptions } from './registry.ts';
+import type { PreparedRun, RunSources } from './run-types.ts';
+
+
+/** What preparing needs of the pipeline. */
+export interface PrepareDeps {
+  readonly registry: Registry;
+  readonly modelInfo: ModelInfo;
+  /** ᾱ for a config (the pipeline caches it per beta schedule). */
+  readonly alphasFor: (config: DdimConfig) => Float32Array;
+}
+
+/** The timestep sequence a config asks for, checked. */
+export function scheduleTimesteps(registry: Registry, config: DdimConfig): number[] {
+  const params = config.diffusion.params;
+  const schedule = registry.get('schedule', params.skip_type, 'diffusion.params.skip_type');
+  const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
+  const steps = params.skip_steps ?? undefined;
+  const sequence = [...schedule.timesteps({ totalSteps: params.total_steps, steps, options })];
+  const bad = sequence.findIndex((t, i) => !Number.isInteger(t) || t < 0 || t >= params.total_steps || (i > 0 && t < sequence[i - 1]!));
+  if (sequence.length === 0 || bad !== -1) {
+    throw new UserError(
+      `schedule "${schedule.name}" returned an invalid sequence` +
+        (bad === -1 ? ' (empty)' : ` at entry ${bad} (${sequence[bad]})`) +
+        `: expected ascending integers in [0, ${params.total_steps})`,
+    );
+  }
+  return sequence;
+}
+
+function readNoiseFile(path: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read noise file ${path}: ${firstLine(error)}`, { path: 'sampler.noise' });
+  }
+  return parseNpy(bytes, path);
+}
+
+/** The input images of a run, opened once and only when the mode asks for them. */
+function inputsOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined): () => Promise<ImageSource> {
+  let inputs = given;
+  const { input_dir: inputDir, save_dir: saveDir } = config.sampler;
+  return async () => {
+    if (inputs) return inputs;
+    if (!inputDir) throw new UserError(`mode "${mode.name}" needs input images: give --input_dir DIR (sampler.input_dir)`, { path: 'sampler.input_dir' });
+    if (saveDir && resolve(saveDir) === resolve(inputDir)) {
+      throw new UserError(
+        `--input_dir and --save_dir are the same folder (${inputDir}): its results would be read back as inputs; give another --save_dir (a subfolder works)`,
+        { path: 'sampler.save_dir' },
+      );
+    }
+    inputs = directoryImageSource(inputDir, modelInfo.height, modelInfo.channels, saveDir);
+    return inputs;
+  };
+}
+
+/**
+ * Resolve and check everything a run of `config` needs before its first model call.
+ * Throws a UserError naming the config key at fault.
+ */
+export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources: RunSources = {}): Promise<PreparedRun> {
+  const { registry, modelInfo } = deps;
+  const { sampler } = config;
+  const mode = registry.get('mode', sampler.mode, 'sampler.mode');
+  const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
+  const timesteps = scheduleTimesteps(registry, config);
+  if ((sources.noise || sampler.noise) && mode.startsFrom === 'images') {
+    throw new UserError(`--noise (sampler.noise): mode "${mode.name}" starts from its input images, not from noise; leave it out`, { path: 'sampler.noise' });
+  }
+  const { channels, height, width } = modelInfo;
+  const noise = sources.noise ?? (sampler.noise ? readNoiseFile(sampler.noise) : undefined);
+  const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
+  const planContext: PlanContext<unknown> = {
+    config,
+    options: modeOptions,
+    seed: config.seed,
+    nSamples: sampler.n_samples,
+    microBatch: sampler.micro_batch,
+    shape: { channels, height, width },
+    steps: timesteps.length,
+    inputs: inputsOnce(config, mode, modelInfo, sources.inputs),
+  };
+  const plan = await mode.plan(planContext);
+  const perItem = planCost(plan, timesteps.length);
+  const rows = plan.count * perItem.rowsPerItem;
+  return {
+    config,
+    mode,
+    modeOptions,
+    timesteps,
+    alphasCumprod: deps.alphasFor(config),
+    plan,
+    cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
+    planContext,
+    initialNoise,
+  };
+}

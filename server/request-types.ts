@@ -1,0 +1,41 @@
+/** What the HTTP front passes between its steps: a prepared request and a finished one. */
+import type { PreparedRun, Progress, RunInfo, RunSummary } from '../core/run-types.ts';
+import type { UploadImageSource } from './upload-images.ts';
+
+/** A validated request, ready to be admitted and run. */
+export interface PreparedRequest {
+  readonly run: PreparedRun;
+  /** Result items (PNG files the CLI would write). */
+  readonly count: number;
+  /** Samples the model carries at each step (interpolation: every frame). */
+  readonly rows: number;
+  /** Model rows over the whole run: rows · model calls per row. */
+  readonly work: number;
+  readonly previewEvery: number | undefined;
+  /** Input images, decoded after admission (decoding costs CPU). */
+  readonly inputs: UploadImageSource | undefined;
+}
+
+export interface RequestResult {
+  readonly id: string;
+  readonly info: RunInfo;
+  /** One PNG per item, byte-identical to the CLI's files. */
+  readonly pngs: readonly Uint8Array[];
+  readonly summary: RunSummary;
+}
+
+/** What a request's run reports to its answer, and the signal of its client. */
+export interface RequestHooks {
+  /** Aborts when the client goes away. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly onPreview?: (x0: Float32Array, step: number, steps: number) => void;
+}
+
+
+/** An admitted request's reservation of queue room. Release it if the run never starts. */
+export interface Admission {
+  readonly id: string;
+  readonly prepared: PreparedRequest;
+  release(): void;
+}
