@@ -36,11 +36,10 @@ async function main(argv: readonly string[]): Promise<number> {
     print((await commandOf(second!)()).usage());
     return 0;
   }
-  if (first.startsWith('-') || first.includes('=')) {
-    throw new UserError(`expected a command before "${first}": bun run ddim ${NAMES.slice(0, -1).join('|')} [flags] (see bun run ddim --help)`);
-  }
-  const command = await commandOf(first)();
-  const args = parseArgs(argv.slice(1), command.flags);
+  // Flags with no command sample, as the reference's `python sample_ddim.py --flags` does.
+  const flagsOnly = first.startsWith('-') || first.includes('=');
+  const command = await commandOf(flagsOnly ? 'sample' : first)();
+  const args = parseArgs(argv.slice(flagsOnly ? 0 : 1), command.flags);
   if (args.help) {
     print(command.usage());
     return 0;

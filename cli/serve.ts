@@ -6,7 +6,7 @@
  */
 import { ServerSchema } from '../core/config/schema.ts';
 import { type DdimConfig, type Override, type Pipeline, UserError, createPipeline } from '../index.ts';
-import type { SamplingService } from '../server.ts';
+import type { SamplingService } from '../server/sampling-service.ts';
 import type { Listen, ListeningServer } from '../server/adapters/listening-server.ts';
 import { type ParsedArgs, SAMPLING_FLAG_SYNONYMS } from './args.ts';
 import type { Command } from './command.ts';
@@ -110,7 +110,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const { host, port } = config.server;
   const authToken = authTokenOf(config);
   // Loaded here so that the other commands do not pay for the HTTP stack.
-  const { SamplingService, createApp } = await import('../server.ts');
+  const [{ SamplingService }, { createApp }] = await Promise.all([import('../server/sampling-service.ts'), import('../server/app.ts')]);
   const listen = await adapterFor(currentRuntime().name);
   const pipeline = await createPipeline(config, { onWarning: warn });
   const service = new SamplingService(pipeline);

@@ -2,6 +2,7 @@
  * The plugin registry: the built-in modes and schedules are registered through it
  * exactly as third-party ones are.
  */
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
 import { firstLine, UserError } from './errors.ts';
@@ -53,8 +54,10 @@ export class Registry {
       try {
         mod = await import(specifier.startsWith('/') ? pathToFileURL(specifier).href : specifier);
       } catch (error) {
+        // A bare name is a package, as in Node; a relative path must start with ./ or ../
+        const asPath = /^[\w@-]/.test(specifier) && existsSync(specifier) ? ` (a file path must start with ./ : did you mean "./${specifier}"?)` : '';
         const reason = firstLine(error);
-        throw new UserError(`cannot load plugin "${specifier}": ${reason}`, { path: 'plugins' });
+        throw new UserError(`cannot load plugin "${specifier}": ${reason}${asPath}`, { path: 'plugins' });
       }
       const exported = mod.plugins ?? mod.default;
       const list = Array.isArray(exported) ? exported : exported ? [exported] : [];

@@ -1,5 +1,5 @@
 import type { Registry } from '../core/registry.ts';
-import { jsonSchemaOf } from './openapi.ts';
+import { jsonSchemaOf } from './json-schema.ts';
 
 export interface PluginDescription {
   readonly name: string;

@@ -1,5 +1,4 @@
-import { toJsonSchema } from '@valibot/to-json-schema';
-import type * as v from 'valibot';
+import { jsonSchemaOf } from './json-schema.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import type { Registry } from '../core/registry.ts';
 import type { ModePlugin } from '../core/plugin.ts';
@@ -10,12 +9,6 @@ import { ErrorSchema, HealthSchema, PluginsSchema, PreviewEventSchema, ProgressE
 
 type JsonObject = Record<string, unknown>;
 
-/** A valibot schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), or null when there is none. */
-export function jsonSchemaOf(schema: v.GenericSchema | undefined): JsonObject | null {
-  if (!schema) return null;
-  const { $schema: _dialect, ...rest } = toJsonSchema(schema, { target: 'draft-2020-12', errorMode: 'ignore' }) as JsonObject;
-  return rest;
-}
 
 /** Each plugin's own options, keyed by name: what a request's `options` field may hold. */
 function pluginOptionsSchema(registry: Registry): JsonObject {

@@ -30,7 +30,17 @@ interface Shot {
   readonly malformed: boolean;
 }
 
-function makeShots(count: number, seed: number, validImage: string): Shot[] {
+/** The seeded draws the shots are made of: one PRNG, consumed in a fixed order. */
+interface Draws {
+  readonly random: () => number;
+  pick<T>(items: readonly T[]): T;
+  int(n: number): number;
+  bytes(n: number): Uint8Array;
+  text(n: number): string;
+  anyValue(depth?: number): unknown;
+}
+
+function makeDraws(seed: number): Draws {
   const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const int = (n: number) => Math.floor(random() * n);
@@ -48,7 +58,14 @@ function makeShots(count: number, seed: number, validImage: string): Shot[] {
       default: return Object.fromEntries(Array.from({ length: int(4) }, () => [pick([...FIELDS, text(5)]), anyValue(depth + 1)]));
     }
   };
-  const wrongType: Record<string, () => unknown> = {
+  return { random, pick, int, bytes, text, anyValue };
+}
+
+type FieldValues = Record<string, () => unknown>;
+
+/** For each field, a value of the wrong type or out of range. */
+function wrongTypes({ pick, text }: Draws): FieldValues {
+  return {
     n_samples: () => pick(['2', true, [1], { n: 1 }, 0, -3, 1.5]),
     seed: () => pick(['7', -1, 0.5, 2 ** 60, [], false]),
     ddim_eta: () => pick(['0.5', -0.1, 1.01, null, {}]),
@@ -59,7 +76,11 @@ function makeShots(count: number, seed: number, validImage: string): Shot[] {
     preview_every: () => pick([0, -1, '2', 1.5]),
     images: () => pick([[], 'abc', [1, 2], ['!!!'], [btoa(text(30))], [''], null]),
   };
-  const validValue: Record<string, () => unknown> = {
+}
+
+/** For each field, a small valid value. */
+function validValues({ random, pick, int }: Draws, validImage: string): FieldValues {
+  return {
     n_samples: () => 1 + int(3),
     seed: () => int(1000),
     ddim_eta: () => random(),
@@ -70,67 +91,74 @@ function makeShots(count: number, seed: number, validImage: string): Shot[] {
     preview_every: () => 1 + int(3),
     images: () => [validImage],
   };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** Shot kinds 0 to 8: a definite defect in the body, its type or its fields. */
+function malformedShot(kind: number, path: string, draws: Draws, wrongType: FieldValues): Shot {
+  const { random, pick, int, bytes, text, anyValue } = draws;
+  switch (kind) {
+    case 0: {
+      const whole = JSON.stringify(Object.fromEntries(FIELDS.slice(0, 1 + int(5)).map((f) => [f, anyValue()])));
+      return { kind: 'truncated JSON', path, body: whole.slice(0, 1 + int(whole.length - 1)), headers: JSON_TYPE, malformed: true };
+    }
+    case 1:
+      return { kind: 'random bytes', path, body: Uint8Array.of(0x7b, ...bytes(1 + int(200))), headers: JSON_TYPE, malformed: true };
+    case 2: {
+      const field = pick(FIELDS.filter((f) => f !== 'images' && f !== 'n_interpolate'));
+      return { kind: `bad ${field}`, path: '/v1/sample', body: JSON.stringify({ [field]: wrongType[field]!() }), headers: JSON_TYPE, malformed: true };
+    }
+    case 3: {
+      const field = pick(['n_interpolate', 'images']);
+      const body = { [field]: wrongType[field]!(), ...(field === 'images' ? {} : { n_samples: 1 }) };
+      return { kind: `bad ${field}`, path: field === 'images' ? '/v1/reconstruction' : '/v1/interpolate', body: JSON.stringify(body), headers: JSON_TYPE, malformed: true };
+    }
+    case 4:
+      return { kind: 'unknown field', path, body: JSON.stringify({ [`x${text(6)}`]: anyValue() }), headers: JSON_TYPE, malformed: true };
+    case 5:
+      return { kind: 'not an object', path, body: JSON.stringify(pick([1, 'a', null, true, [1, 2], []])), headers: JSON_TYPE, malformed: true };
+    case 6:
+      return { kind: 'wrong content type', path, body: JSON.stringify({ n_samples: 1, skip_steps: 2 }), headers: { 'content-type': pick(['text/plain', 'application/xml', 'image/png', 'application/x-www-form-urlencoded']) }, malformed: true };
+    case 7: {
+      const form = new FormData();
+      if (random() < 0.5) form.append('images', new Blob([bytes(1 + int(300))]), 'x.png');
+      else form.append(pick(['file', 'upload']), new Blob([bytes(20)]), 'y.png');
+      form.append('skip_steps', '2');
+      return { kind: 'bad upload', path: '/v1/reconstruction', body: form, headers: {}, malformed: true };
+    }
+    default:
+      return {
+        kind: 'broken multipart',
+        path: '/v1/reconstruction',
+        body: `--xyz\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\n${text(40)}`,
+        headers: { 'content-type': pick(['multipart/form-data; boundary=xyz', 'multipart/form-data']) },
+        malformed: true,
+      };
+  }
+}
+
+/** Shot kind 9: random shapes that may be valid, so any answer but a 5xx. */
+function randomShot(path: string, draws: Draws, wrongType: FieldValues, validValue: FieldValues): Shot {
+  const { random, pick, anyValue } = draws;
+  const value = (f: string) => (random() < 0.7 ? validValue[f]!() : random() < 0.5 ? wrongType[f]!() : anyValue());
+  // Mostly the endpoint's own fields, sometimes any.
+  const own = FIELDS.filter((f) => random() < 0.2 || ((f !== 'images' || path.endsWith('reconstruction')) && (f !== 'n_interpolate' || path.endsWith('interpolate'))));
+  const body = Object.fromEntries(own.filter(() => random() < 0.3).map((f) => [f, value(f)]));
+  const accept = pick(['*/*', 'image/png', 'text/event-stream', 'text/event-stream;q=0', 'application/json;q=abc', 'image/*, text/*;q=0.1', '', ',,;;', 'x']);
+  return { kind: 'random', path, body: JSON.stringify(body), headers: { ...JSON_TYPE, accept }, malformed: false };
+}
+
+/** `count` shots from one seed: kinds 0 to 9 in turn, each on a drawn endpoint. */
+function makeShots(count: number, seed: number, validImage: string): Shot[] {
+  const draws = makeDraws(seed);
+  const wrongType = wrongTypes(draws);
+  const validValue = validValues(draws, validImage);
   const shots: Shot[] = [];
   for (let i = 0; i < count; i++) {
-    const path = pick(PATHS);
-    const json = { 'content-type': 'application/json' };
-    const valid = JSON.stringify({ n_samples: 1, skip_steps: 2 });
-    switch (i % 10) {
-      case 0: {
-        const whole = JSON.stringify(Object.fromEntries(FIELDS.slice(0, 1 + int(5)).map((f) => [f, anyValue()])));
-        shots.push({ kind: 'truncated JSON', path, body: whole.slice(0, 1 + int(whole.length - 1)), headers: json, malformed: true });
-        break;
-      }
-      case 1:
-        shots.push({ kind: 'random bytes', path, body: Uint8Array.of(0x7b, ...bytes(1 + int(200))), headers: json, malformed: true });
-        break;
-      case 2: {
-        const field = pick(FIELDS.filter((f) => f !== 'images' && f !== 'n_interpolate'));
-        shots.push({ kind: `bad ${field}`, path: '/v1/sample', body: JSON.stringify({ [field]: wrongType[field]!() }), headers: json, malformed: true });
-        break;
-      }
-      case 3: {
-        const field = pick(['n_interpolate', 'images']);
-        const body = { [field]: wrongType[field]!(), ...(field === 'images' ? {} : { n_samples: 1 }) };
-        shots.push({ kind: `bad ${field}`, path: field === 'images' ? '/v1/reconstruction' : '/v1/interpolate', body: JSON.stringify(body), headers: json, malformed: true });
-        break;
-      }
-      case 4:
-        shots.push({ kind: 'unknown field', path, body: JSON.stringify({ [`x${text(6)}`]: anyValue() }), headers: json, malformed: true });
-        break;
-      case 5:
-        shots.push({ kind: 'not an object', path, body: JSON.stringify(pick([1, 'a', null, true, [1, 2], []])), headers: json, malformed: true });
-        break;
-      case 6:
-        shots.push({ kind: 'wrong content type', path, body: valid, headers: { 'content-type': pick(['text/plain', 'application/xml', 'image/png', 'application/x-www-form-urlencoded']) }, malformed: true });
-        break;
-      case 7: {
-        const form = new FormData();
-        if (random() < 0.5) form.append('images', new Blob([bytes(1 + int(300))]), 'x.png');
-        else form.append(pick(['file', 'upload']), new Blob([bytes(20)]), 'y.png');
-        form.append('skip_steps', '2');
-        shots.push({ kind: 'bad upload', path: '/v1/reconstruction', body: form, headers: {}, malformed: true });
-        break;
-      }
-      case 8:
-        shots.push({
-          kind: 'broken multipart',
-          path: '/v1/reconstruction',
-          body: `--xyz\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\n${text(40)}`,
-          headers: { 'content-type': pick(['multipart/form-data; boundary=xyz', 'multipart/form-data']) },
-          malformed: true,
-        });
-        break;
-      default: {
-        // Random shapes that may be valid: any answer but a 5xx.
-        const value = (f: string) => (random() < 0.7 ? validValue[f]!() : random() < 0.5 ? wrongType[f]!() : anyValue());
-        // Mostly the endpoint's own fields, sometimes any.
-        const own = FIELDS.filter((f) => random() < 0.2 || ((f !== 'images' || path.endsWith('reconstruction')) && (f !== 'n_interpolate' || path.endsWith('interpolate'))));
-        const body = Object.fromEntries(own.filter(() => random() < 0.3).map((f) => [f, value(f)]));
-        const accept = pick(['*/*', 'image/png', 'text/event-stream', 'text/event-stream;q=0', 'application/json;q=abc', 'image/*, text/*;q=0.1', '', ',,;;', 'x']);
-        shots.push({ kind: 'random', path, body: JSON.stringify(body), headers: { ...json, accept }, malformed: false });
-      }
-    }
+    const path = draws.pick(PATHS);
+    const kind = i % 10;
+    shots.push(kind < 9 ? malformedShot(kind, path, draws, wrongType) : randomShot(path, draws, wrongType, validValue));
   }
   return shots;
 }

@@ -1,6 +1,7 @@
 /**
- * server.ts is web standards only: the same app under Node (@hono/node-server) and Deno
- * (Deno.serve) gives the bytes it gives under Bun.
+ * server.ts is web standards only: the same app on the Node adapter (@hono/node-server) and
+ * the Deno adapter (Deno.serve) gives the bytes it gives under Bun, and `ddim serve` itself
+ * starts, answers and drains on SIGTERM under each runtime.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
@@ -8,13 +9,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Pipeline, createPipeline, loadConfig } from '../index.ts';
 import { createApp } from '../server.ts';
+import { type CliRuntime, DENO, cliCommand } from './support/cli.ts';
 import { DEFAULT_CONFIG, ROOT } from './support/fixtures.ts';
 
 const SCRIPT = join(ROOT, 'test/support/serve-runtime.ts');
+const DENO_SERVE_PERMISSIONS = ['--allow-read', '--allow-env', '--allow-ffi', '--allow-net=127.0.0.1'];
 const runtimes: Record<string, string[]> = {
   node: ['node', '--import', 'tsx', SCRIPT],
-  deno: [join(ROOT, 'node_modules/.bin/deno'), 'run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', '--allow-net=127.0.0.1', SCRIPT],
+  deno: [DENO, 'run', ...DENO_SERVE_PERMISSIONS, SCRIPT],
 };
+const REQUEST = { n_samples: 1, seed: 7, skip_steps: 3 };
 
 let pipeline: Pipeline;
 let expectedSha: string;
@@ -25,14 +29,16 @@ beforeAll(async () => {
   const response = await createApp({ pipeline }).request('/v1/sample', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'image/png' },
-    body: JSON.stringify({ n_samples: 1, seed: 7, skip_steps: 3 }),
+    body: JSON.stringify(REQUEST),
   });
   expect(response.status).toBe(200);
   expectedSha = createHash('sha256').update(new Uint8Array(await response.arrayBuffer())).digest('hex');
 });
 afterAll(() => pipeline.dispose());
 
-describe('the app under other runtimes', () => {
+const sha256 = async (response: Response) => createHash('sha256').update(new Uint8Array(await response.arrayBuffer())).digest('hex');
+
+describe('the app on the Node and Deno adapters', () => {
   for (const [runtime, command] of Object.entries(runtimes)) {
     test(`${runtime}: the same PNG, the same 400, the same event stream`, async () => {
       const child = Bun.spawn(command, { cwd: ROOT, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
@@ -41,18 +47,78 @@ describe('the app under other runtimes', () => {
       expect(code).toBe(0);
       const report = JSON.parse(stdout.trim().split('\n').at(-1)!);
       expect(report.runtime).toBe(runtime);
+      expect(report.port).toBeGreaterThan(0);
       expect(report.png).toEqual({ status: 200, type: 'image/png', sha256: expectedSha });
       expect(report.bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_field', field: 'n_samples' } } });
       expect(report.events).toEqual(['accepted', 'progress', 'progress', 'progress', 'progress', 'result']);
     });
   }
+});
 
-  test('server.ts and core/server use no Bun API', () => {
-    const files = ['server.ts', ...new Bun.Glob('server/*.ts').scanSync(ROOT)].filter((f) => !f.endsWith('.test.ts'));
-    expect(files.length).toBeGreaterThan(5);
+describe('ddim serve under each runtime', () => {
+  for (const runtime of ['bun', 'node', 'deno'] as const satisfies readonly CliRuntime[]) {
+    test(`${runtime}: listens, answers with the same bytes, and exits 0 on SIGTERM`, async () => {
+      const command = [...cliCommand(runtime, DENO_SERVE_PERMISSIONS), 'serve', '--port', '0', '--host', '127.0.0.1'];
+      const child = Bun.spawn(command, { cwd: ROOT, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+      const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      let log = '';
+      while (!/listening on http/.test(log)) {
+        const { done, value } = await stderr.read();
+        if (done) throw new Error(`ddim serve under ${runtime} did not start: ${log}`);
+        log += value;
+      }
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+      const response = await fetch(`${url}/v1/sample`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'image/png' },
+        body: JSON.stringify(REQUEST),
+      });
+      expect(response.status).toBe(200);
+      expect(await sha256(response)).toBe(expectedSha);
+      child.kill('SIGTERM');
+      for (let chunk = await stderr.read(); !chunk.done; chunk = await stderr.read()) log += chunk.value;
+      expect(await child.exited).toBe(0);
+      expect(log).toContain('SIGTERM: no longer accepting');
+      expect(log).toContain('shut down: 0 request(s) finished, 0 cancelled');
+    });
+  }
+});
+
+describe('where runtime APIs live', () => {
+  test('server.ts and server/ use no Bun API, except the Bun adapter', () => {
+    const files = ['server.ts', ...new Bun.Glob('server/**/*.ts').scanSync(ROOT)].filter((f) => !f.endsWith('.test.ts'));
+    expect(files).toContain('server/adapters/bun.ts');
+    expect(files).toContain('server/adapters/node.ts');
     // Code only: a doc comment may show how an adapter calls Bun.serve.
     const code = (file: string) => readFileSync(join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-    const offenders = files.filter((file) => /\bBun\.|from ['"]bun['"]|from ['"]bun:/.test(code(file)));
-    expect(offenders).toEqual([]);
+    const usingBun = files.filter((file) => /\bBun\.|from ['"]bun['"]|from ['"]bun:/.test(code(file)));
+    const usingDeno = files.filter((file) => /\bDeno\b/.test(code(file)));
+    expect(usingBun).toEqual(['server/adapters/bun.ts']);
+    expect(usingDeno).toEqual(['server/adapters/deno.ts']);
+  });
+});
+
+describe('the Workers-style handler', () => {
+  test('builds the app on its first request and answers like the others, byte for byte', async () => {
+    const { workerHandler } = await import('../server/adapters/workers.ts');
+    let built = 0;
+    let own: Pipeline | undefined;
+    const handler = workerHandler({
+      pipeline: async () => {
+        built++;
+        own = await createPipeline(loadConfig(DEFAULT_CONFIG));
+        return own;
+      },
+    });
+    expect(built).toBe(0);
+    const health = await handler.fetch(new Request('http://worker/v1/health'));
+    expect(health.status).toBe(200);
+    const body = JSON.stringify({ n_samples: 1, seed: 7, skip_steps: 3 });
+    const request = () => new Request('http://worker/v1/sample', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'image/png' }, body });
+    const [first, second] = await Promise.all([handler.fetch(request()), handler.fetch(request())]);
+    expect(built).toBe(1);
+    expect(first.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await first.arrayBuffer()).equals(Buffer.from(await second.arrayBuffer()))).toBe(true);
+    await own!.dispose();
   });
 });

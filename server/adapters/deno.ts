@@ -1,4 +1,9 @@
-/** The app under Deno: Deno.serve. Needs --allow-net for the address it listens on. */
+/**
+ * The app under Deno: Deno.serve. Needs --allow-net for the address it listens on. Deno 2.9
+ * still aborts request.signal after every successful response and says so once on stderr;
+ * `deno run --unstable-no-legacy-abort` gives the signal its web meaning (the client went
+ * away) and silences the note. The app copes with either: a run that finished has nothing left to cancel.
+ */
 import { type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
 
 /** The part of Deno's API this adapter uses (the project type-checks without Deno's types). */
