@@ -21,15 +21,7 @@ function timestepArray(type: TimestepType, length: number): TimestepArray {
 }
 
 /** Names, types and geometry of a diffusion network's inputs and output. */
-interface DiffusionSignature {
-  readonly inputName: string;
-  readonly timestepName: string;
-  readonly outputName: string;
-  readonly timestepType: TimestepType;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-}
+type DiffusionSignature = Omit<ModelInfo, 'path' | 'outputSize' | 'providers'>;
 
 /** Reads the signature from the file's metadata, with the config's geometry where the file leaves it open. */
 function readSignature(session: InferenceSession, path: string, expect: ModelOptions['expect']): DiffusionSignature {
