@@ -17,7 +17,7 @@ export type {
   ScheduleContext,
   SchedulePlugin,
 } from './plugin.ts';
-export type { DdimSampler, NoiseStreams, SamplerHooks, StepEvent } from './sampler.ts';
+export type { DdimSampler, NoiseStreams, SampleOptions, SampleStep, SamplerHooks, StepEvent, StepHookResult } from './sampler.ts';
 export { UserError } from './errors.ts';
 export { clampUnit } from './math/clamp.ts';
 export { allTimesteps, linspace, roundHalfEven, skipOrAll } from './schedule-helpers.ts';

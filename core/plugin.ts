@@ -76,6 +76,11 @@ export interface PlanContext<O> {
   readonly steps: number;
   /** Input images (sampler.input_dir, or a request's); throws a UserError when there are none. */
   inputs(): Promise<ImageSource>;
+  /**
+   * One mask per input image (sampler.mask_dir or sampler.mask, or a request's): one channel,
+   * H·W values in [−1, 1] each, white (1) = keep. Throws a UserError when there are none.
+   */
+  masks(): Promise<ImageSource>;
 }
 
 export interface ModeContext<O> extends PlanContext<O> {
@@ -88,8 +93,8 @@ export interface ModeContext<O> extends PlanContext<O> {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Inputs a mode can take besides noise; the fronts offer them (--input_dir, a request's images). */
-export type ModeInput = 'images';
+/** Inputs a mode can take besides noise; the fronts offer them (--input_dir and --mask_dir, a request's images and masks). */
+export type ModeInput = 'images' | 'masks';
 
 /** Run options (RUN_OPTIONS names) every mode reads; a mode lists any other it reads in `reads`. */
 export const COMMON_RUN_OPTIONS: readonly string[] = ['n_samples', 'seed', 'ddim_eta', 'skip_type', 'skip_steps'];

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { DdimConfig } from './config/schema.ts';
 import { firstLine, UserError } from './errors.ts';
 import { directoryImageSource } from './io/image-files.ts';
+import { directoryMaskSource, singleMaskSource } from './io/mask-files.ts';
 import type { ImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
@@ -71,6 +72,24 @@ function inputsOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, 
   };
 }
 
+/** The masks of a run's inputs, opened once and only when the mode asks for them. */
+function masksOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined, inputs: () => Promise<ImageSource>): () => Promise<ImageSource> {
+  let masks = given;
+  const { mask_dir: maskDir, mask, input_dir: inputDir } = config.sampler;
+  return async () => {
+    if (masks) return masks;
+    if (maskDir && mask) throw new UserError('--mask_dir and --mask: give one of them, not both', { path: 'sampler.mask' });
+    if (!maskDir && !mask) {
+      throw new UserError(`mode "${mode.name}" needs masks: give --mask_dir DIR (one per input image, same name) or --mask FILE (one for all); white = keep`, {
+        path: 'sampler.mask_dir',
+      });
+    }
+    const source = await inputs();
+    masks = mask ? singleMaskSource(mask, source.count, modelInfo.height) : directoryMaskSource(maskDir!, inputDir ?? '', source, modelInfo.height);
+    return masks;
+  };
+}
+
 /**
  * Resolve and check everything a run of `config` needs before its first model call.
  * Throws a UserError naming the config key at fault.
@@ -87,6 +106,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { channels, height, width } = modelInfo;
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(sampler.noise) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
+  const inputs = inputsOnce(config, mode, modelInfo, sources.inputs);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
@@ -95,7 +115,8 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     microBatch: sampler.micro_batch,
     shape: { channels, height, width },
     steps: timesteps.length,
-    inputs: inputsOnce(config, mode, modelInfo, sources.inputs),
+    inputs,
+    masks: masksOnce(config, mode, modelInfo, sources.masks, inputs),
   };
   const plan = await mode.plan(planContext);
   const perItem = planCost(plan, timesteps.length);

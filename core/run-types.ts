@@ -52,6 +52,8 @@ export interface RunSources {
   readonly noise?: NpyArray;
   /** Input images; default: the config's sampler.input_dir. */
   readonly inputs?: ImageSource;
+  /** Masks of the input images (one channel); default: the config's sampler.mask_dir or sampler.mask. */
+  readonly masks?: ImageSource;
 }
 
 /** How one prepared run is carried out. */

@@ -1,6 +1,7 @@
 /**
  * The shared DDIM engine: the model, the timestep sequence and the step math, with
- * preallocated buffers. Modes drive it; none of them reimplements the update.
+ * preallocated buffers. Modes drive it (a whole pass, a pass with hooks, or one step at a
+ * time); none of them reimplements the update.
  */
 import { AbortedError } from './errors.ts';
 import {
@@ -11,6 +12,7 @@ import {
   inversionCoefficients,
   samplingCoefficients,
 } from './math/ddim-step.ts';
+import { applyForward, forwardCoefficients } from './math/forward-noise.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { fillGaussian } from './noise/philox.ts';
 
@@ -41,10 +43,38 @@ export interface SamplerHooks {
   readonly onPreview?: (x0: Float32Array, step: number, steps: number) => void;
 }
 
-/** Which noise streams a batch draws from when eta > 0: one per sample, within a domain. */
+/**
+ * Which noise streams a batch draws from: one per sample, within a domain. A mode uses its
+ * own domains, a different one for each purpose (per-step noise, forward noise, ...), so that
+ * two draws never share a key.
+ */
 export interface NoiseStreams {
   readonly streams: ArrayLike<number>;
   readonly domain: number;
+}
+
+/** What a step hook sees after one DDIM step of `sample`. */
+export interface SampleStep {
+  /** Position in `timesteps` of the timestep this step started from. */
+  readonly index: number;
+  readonly t: number;
+  /** The timestep x is now at (timesteps[index − 1]); −1 after the last step, when x is x_0. */
+  readonly tPrev: number;
+  /** x at tPrev, `batch` samples: the hook may change it in place (e.g. paste a known region). */
+  readonly x: Float32Array;
+  /** This step's prediction of x_0 (clamped when clip_denoised); valid until the next step. */
+  readonly x0: Float32Array;
+  readonly batch: number;
+}
+
+/** A hook's answer: `'stop'` ends the pass after this step. */
+export type StepHookResult = void | 'stop';
+
+export interface SampleOptions extends NoiseStreams {
+  /** Start at timesteps[from] with x holding x_t there (default: the last entry, x holds x_T). */
+  readonly from?: number;
+  /** After every step: observe x and x0, steer x, or stop. */
+  readonly onStep?: (step: SampleStep) => StepHookResult | Promise<StepHookResult>;
 }
 
 export class DdimSampler {
@@ -57,8 +87,8 @@ export class DdimSampler {
   readonly #backward: StepCoefficients[];
   // Buffers grow to the largest batch seen, then are reused by every step and batch.
   #t = new Int32Array(0);
-  #noise: Float32Array | null = null;
-  #x0: Float32Array | null = null;
+  #noise = new Float32Array(0);
+  #x0 = new Float32Array(0);
   readonly #noiseKey = { seed: 0, stream: 0, step: 0, domain: 0 };
 
   constructor(model: DiffusionModel, settings: SamplerSettings, hooks: SamplerHooks = {}) {
@@ -82,48 +112,85 @@ export class DdimSampler {
     return this.#size;
   }
 
-  #checkBatch(x: Float32Array, batch: number): void {
+  /** ᾱ at timesteps[index]; 1 for index −1 (x_0). */
+  alphaBar(index: number): number {
+    return index < 0 ? 1 : this.settings.alphasCumprod[this.timesteps[index]!]!;
+  }
+
+  #reserve(x: Float32Array, batch: number): void {
     if (x.length < batch * this.#size) throw new RangeError(`x holds ${x.length} values, fewer than a batch of ${batch}`);
     if (this.#t.length >= batch) return;
     this.#t = new Int32Array(batch);
-    if (this.settings.eta > 0) this.#noise = new Float32Array(batch * this.#size);
-    if (this.#hooks.onPreview) this.#x0 = new Float32Array(batch * this.#size);
+    this.#noise = new Float32Array(batch * this.#size);
+    this.#x0 = new Float32Array(batch * this.#size);
   }
 
-  /** Denoise `batch` samples in x (x_T on entry, x_0 on return), in place. */
-  async sample(x: Float32Array, batch: number, noise: NoiseStreams): Promise<void> {
-    this.#checkBatch(x, batch);
-    const { signal, onStep, onPreview, previewEvery = 0 } = this.#hooks;
-    const { seed, clipDenoised } = this.settings;
-    const size = this.#size;
-    const steps = this.timesteps.length;
-    for (let i = steps - 1, done = 1; i >= 0; i--, done++) {
-      if (signal?.aborted) throw new AbortedError();
-      const t = this.timesteps[i]!;
-      this.#t.fill(t, 0, batch);
-      const out = await this.#model.run(x, this.#t, batch);
-      const coefficients = this.#forward[i]!;
-      const noiseBuffer = coefficients.sigma > 0 && t > 0 ? this.#noise : null;
-      if (noiseBuffer) {
-        const key = this.#noiseKey;
-        key.seed = seed;
-        key.step = t;
-        key.domain = noise.domain;
-        for (let s = 0; s < batch; s++) {
-          key.stream = noise.streams[s]!;
-          fillGaussian(noiseBuffer, s * size, size, key);
-        }
-      }
-      const preview = onPreview && previewEvery > 0 && (done % previewEvery === 0 || done === steps) ? this.#x0 : null;
-      applyStep(coefficients, x, out, batch, size, out.length / batch, clipDenoised, noiseBuffer, preview);
-      if (preview) onPreview!(preview.subarray(0, batch * size), done, steps);
-      onStep?.({ direction: 'sample', step: done, steps, batch });
+  /** Fill the noise buffer with one standard normal draw per sample, keyed (seed, stream, t, domain). */
+  #drawNoise(batch: number, t: number, noise: NoiseStreams): Float32Array {
+    const key = this.#noiseKey;
+    key.seed = this.settings.seed;
+    key.step = t;
+    key.domain = noise.domain;
+    for (let s = 0; s < batch; s++) {
+      key.stream = noise.streams[s]!;
+      fillGaussian(this.#noise, s * this.#size, this.#size, key);
     }
+    return this.#noise;
+  }
+
+  /**
+   * One DDIM step of `batch` samples in x, in place: from timesteps[index] to
+   * timesteps[index − 1] (to x_0 for index 0). x0Out, when given, receives the x0 prediction.
+   */
+  async step(x: Float32Array, batch: number, index: number, noise: NoiseStreams, x0Out: Float32Array | null = null): Promise<void> {
+    this.#reserve(x, batch);
+    const t = this.timesteps[index]!;
+    this.#t.fill(t, 0, batch);
+    const out = await this.#model.run(x, this.#t, batch);
+    const coefficients = this.#forward[index]!;
+    const noiseBuffer = coefficients.sigma > 0 && t > 0 ? this.#drawNoise(batch, t, noise) : null;
+    applyStep(coefficients, x, out, batch, this.#size, out.length / batch, this.settings.clipDenoised, noiseBuffer, x0Out);
+  }
+
+  /** Denoise `batch` samples in x (x_t at timesteps[from] on entry, x_0 on return), in place. */
+  async sample(x: Float32Array, batch: number, options: SampleOptions): Promise<void> {
+    this.#reserve(x, batch);
+    const { signal, onStep, onPreview, previewEvery = 0 } = this.#hooks;
+    const from = options.from ?? this.timesteps.length - 1;
+    if (!Number.isInteger(from) || from < 0 || from >= this.timesteps.length) {
+      throw new RangeError(`from: expected an index in [0, ${this.timesteps.length}), got ${from}`);
+    }
+    const steps = from + 1;
+    for (let i = from, done = 1; i >= 0; i--, done++) {
+      if (signal?.aborted) throw new AbortedError();
+      const preview = onPreview && previewEvery > 0 && (done % previewEvery === 0 || done === steps);
+      const x0 = options.onStep || preview ? this.#x0 : null;
+      await this.step(x, batch, i, options, x0);
+      if (preview) onPreview!(this.#x0.subarray(0, batch * this.#size), done, steps);
+      onStep?.({ direction: 'sample', step: done, steps, batch });
+      if (options.onStep) {
+        const view = { index: i, t: this.timesteps[i]!, tPrev: i > 0 ? this.timesteps[i - 1]! : -1, x, x0: this.#x0, batch };
+        if ((await options.onStep(view)) === 'stop') return;
+      }
+    }
+  }
+
+  /**
+   * The forward process q(x_t | x_s) with seeded noise: x (x_s at timesteps[fromIndex], or
+   * x_0 for −1) becomes x_t at timesteps[toIndex], in place. Noise is keyed (seed, stream,
+   * t, domain): give it a domain of its own.
+   */
+  diffuse(x: Float32Array, batch: number, toIndex: number, noise: NoiseStreams, fromIndex = -1): void {
+    this.#reserve(x, batch);
+    if (toIndex <= fromIndex) throw new RangeError(`diffuse: toIndex (${toIndex}) must be after fromIndex (${fromIndex})`);
+    const { scale, spread } = forwardCoefficients(this.alphaBar(toIndex), this.alphaBar(fromIndex));
+    const eps = this.#drawNoise(batch, this.timesteps[toIndex]!, noise);
+    applyForward(scale, spread, x, eps, x, batch * this.#size);
   }
 
   /** DDIM inversion: map `batch` images in x (x_0) to latents at the last timestep, in place. */
   async invert(x: Float32Array, batch: number): Promise<void> {
-    this.#checkBatch(x, batch);
+    this.#reserve(x, batch);
     const { signal, onStep } = this.#hooks;
     const steps = this.#backward.length;
     for (let i = 0; i < steps; i++) {

@@ -25,7 +25,7 @@ const OVERRIDE_HINTS: Record<string, string> = {
 };
 
 /** Keys holding file paths: relative ones are resolved against the file (or cwd) that set them. */
-const PATH_KEYS = ['sampler.weights', 'sampler.input_dir', 'sampler.save_dir', 'sampler.noise'];
+const PATH_KEYS = ['sampler.weights', 'sampler.input_dir', 'sampler.mask_dir', 'sampler.mask', 'sampler.save_dir', 'sampler.noise'];
 
 export interface LoadConfigOptions {
   /** Applied after the file, in order (CLI flags last, so they win). */
@@ -162,7 +162,7 @@ export function applyOverrides(layer: Layer, overrides: readonly Override[], cwd
 
 function finishPaths(config: DdimConfig, cwd: string): DdimConfig {
   const sampler = { ...config.sampler };
-  for (const key of ['weights', 'input_dir', 'save_dir', 'noise'] as const) {
+  for (const key of ['weights', 'input_dir', 'mask_dir', 'mask', 'save_dir', 'noise'] as const) {
     const value = sampler[key];
     if (typeof value === 'string' && value !== '' && !isAbsolute(value)) sampler[key] = resolve(cwd, value);
   }

@@ -46,6 +46,10 @@ export const SamplerSchema = v.strictObject({
   mode: v.optional(v.string(), 'sample'),
   n_interpolate: v.optional(integer(2), 16),
   input_dir: v.optional(v.nullable(v.string()), null),
+  /** Masks for the modes that take them (inpainting): one per input image, by the same relative name. */
+  mask_dir: v.optional(v.nullable(v.string()), null),
+  /** One mask for every input image (instead of mask_dir). */
+  mask: v.optional(v.nullable(v.string()), null),
   save_dir: v.optional(v.string(), 'samples'),
   save_npy: v.optional(v.boolean(), false),
   /** A .npy file of initial noises x_T, used instead of the seeded ones. */

@@ -2,7 +2,6 @@ import { UserError } from '../errors.ts';
 import type { ImageSource } from './image-source.ts';
 import { decodeImage, listImages } from './images.ts';
 
-
 /** Images under a directory (recursive, sorted), decoded on demand, one micro-batch at a time. */
 export function directoryImageSource(dir: string, size: number, channels: number, exclude?: string): ImageSource {
   const files = listImages(dir, exclude);

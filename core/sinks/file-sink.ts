@@ -82,6 +82,8 @@ export function runFingerprint(info: RunInfo): string {
     item_shape: info.plan.itemShape.length === 3 ? undefined : info.plan.itemShape,
     noise,
     input_dir: config.sampler.input_dir,
+    // Left out when unset, so runs without masks keep the fingerprint earlier versions gave them.
+    masks: config.sampler.mask_dir ?? config.sampler.mask ?? undefined,
     options: config.sampler.options,
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
