@@ -5,7 +5,7 @@
  */
 import { encodePng, pictureSize, renderPicture } from './io/images.ts';
 import type { DiffusionModel } from './model/model.ts';
-import type { ModeContext } from './plugin.ts';
+import { type ModeContext, modeInputs } from './plugin.ts';
 import type { PreparedRun, RunHooks, RunInfo, RunSummary } from './run-types.ts';
 import { DdimSampler, type StepEvent } from './sampler.ts';
 
@@ -18,6 +18,7 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     config,
     mode: mode.name,
     startsFrom: mode.startsFrom ?? 'noise',
+    inputs: modeInputs(mode),
     plan,
     timesteps,
     seed: config.seed,

@@ -3,7 +3,7 @@ import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { NpyArray } from './io/npy.ts';
 import type { DiffusionModel } from './model/model.ts';
-import type { ModeBatch, ModeCost, ModePlan, ModePlugin, PlanContext } from './plugin.ts';
+import type { ModeBatch, ModeCost, ModeInput, ModePlan, ModePlugin, PlanContext } from './plugin.ts';
 import type { StepEvent } from './sampler.ts';
 
 /** What a sink is told before the first result. */
@@ -12,6 +12,8 @@ export interface RunInfo {
   readonly mode: string;
   /** Where the mode starts: noise (seeded or sampler.noise) or the images in sampler.input_dir. */
   readonly startsFrom: 'noise' | 'images';
+  /** The inputs the mode takes besides noise (images, masks). */
+  readonly inputs: readonly ModeInput[];
   readonly plan: ModePlan;
   readonly timesteps: readonly number[];
   readonly seed: number;

@@ -4,15 +4,31 @@
  */
 import { Registry } from '../core/registry.ts';
 import type { Plugin } from '../core/plugin-api.ts';
+import { ilvr } from './modes/ilvr/index.ts';
+import { inpaint } from './modes/inpaint/index.ts';
 import { interpolate } from './modes/interpolate/index.ts';
 import { reconstruction } from './modes/reconstruction/index.ts';
 import { sample } from './modes/sample/index.ts';
+import { sdedit } from './modes/sdedit/index.ts';
+import { trajectory } from './modes/trajectory/index.ts';
 import { linspace } from './schedules/linspace/index.ts';
 import { quad } from './schedules/quad/index.ts';
 import { trailing } from './schedules/trailing/index.ts';
 import { uniform } from './schedules/uniform/index.ts';
 
-export const builtinPlugins: readonly Plugin[] = [sample, interpolate, reconstruction, uniform, quad, linspace, trailing];
+export const builtinPlugins: readonly Plugin[] = [
+  sample,
+  interpolate,
+  reconstruction,
+  sdedit,
+  inpaint,
+  ilvr,
+  trajectory,
+  uniform,
+  quad,
+  linspace,
+  trailing,
+];
 
 /**
  * A registry holding the built-in plugins; register or load your own on top.

@@ -51,7 +51,7 @@ interface InputRecord {
  */
 function inputRecords(info: RunInfo, saveDir: string): InputRecord[] | undefined {
   const inputDir = info.config.sampler.input_dir;
-  if (info.startsFrom === 'noise' || !inputDir || !existsSync(inputDir)) return undefined;
+  if (!info.inputs.includes('images') || !inputDir || !existsSync(inputDir)) return undefined;
   return listImages(inputDir, saveDir)
     .slice(0, info.plan.count)
     .map((file) => ({ file: relative(inputDir, file), sha256: sha256File(file) }));
