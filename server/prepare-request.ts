@@ -11,13 +11,12 @@ import { isUserError } from '../core/errors.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import { type ModePlugin, modeInputs } from '../core/plugin.ts';
 import type { PreparedRun } from '../core/run-types.ts';
-import { pluginOptions } from '../core/registry.ts';
 import { didYouMean } from '../core/suggest.ts';
-import { decodeBase64 } from './base64.ts';
 import { HttpError } from './http-error.ts';
 import type { RequestBody } from './request-schemas.ts';
 import type { PreparedRequest } from './request-types.ts';
-import { type Upload, uploadImageSource } from './upload-images.ts';
+import type { Uploads } from './read-payload.ts';
+import { requestInputs } from './request-inputs.ts';
 
 
 /** The request field that sets a config path: `sampler.n_samples` -> `n_samples`. */
@@ -54,34 +53,17 @@ function overridesFor(mode: ModePlugin, body: RequestBody, known: readonly strin
   return overrides;
 }
 
-/** The uploads of a mode that takes images (multipart files or base64 in JSON); none for the others. */
-function requestUploads(mode: ModePlugin, body: RequestBody, uploads: readonly Upload[]): Upload[] {
-  if (!modeInputs(mode).includes('images')) {
-    if (uploads.length > 0) throw new HttpError(400, 'unknown_field', `images: /v1/${mode.name} takes no input images`, { field: 'images' });
-    return [];
-  }
-  if (body.images && uploads.length > 0) {
-    throw new HttpError(400, 'invalid_field', 'images: give images either as base64 in the JSON body or as multipart files, not both', { field: 'images' });
-  }
-  if (!body.images && uploads.length === 0) {
-    throw new HttpError(400, 'missing_images', `images: ${mode.name} needs input images: upload files named "images" (multipart/form-data) or give base64 strings in "images"`, {
-      field: 'images',
-    });
-  }
-  if (!body.images) return [...uploads];
-  return body.images.map((text, i) => {
-    const bytes = decodeBase64(text);
-    if (!bytes) throw new HttpError(400, 'invalid_image', `images[${i}]: not base64 (or a data: URL) of an image`, { field: `images[${i}]` });
-    return { field: `images[${i}]`, name: `images[${i}]`, bytes };
-  });
-}
-
-/** Options the request gives plugins this run does not use are checked too. */
-function checkOtherOptions(pipeline: Pipeline, body: RequestBody, config: DdimConfig): void {
-  const { registry } = pipeline;
+/** Options the request gives a plugin this run does not use would do nothing: a 400 rather than silence. */
+function checkOptionsUsed(body: RequestBody, config: DdimConfig): void {
+  const used = [config.sampler.mode, config.diffusion.params.skip_type];
   for (const name of Object.keys(body.options ?? {})) {
-    const named = registry.names('mode').includes(name) ? registry.get('mode', name) : registry.get('schedule', name);
-    pluginOptions(named, config.sampler.options[name], `sampler.options.${name}`);
+    if (used.includes(name)) continue;
+    throw new HttpError(
+      400,
+      'unused_options',
+      `options.${name}: this request does not use plugin "${name}" (mode "${used[0]}", schedule "${used[1]}"); leave its options out or choose it`,
+      { field: `options.${name}` },
+    );
   }
 }
 
@@ -110,7 +92,7 @@ function checkLimits(pipeline: Pipeline, run: PreparedRun, body: RequestBody): v
  * Turn a validated body into a prepared run: the per-request config, the pipeline's one
  * prepare step (mode, options, schedule, plan), the limits (413) and the input images.
  */
-export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body: RequestBody, uploads: readonly Upload[]): Promise<PreparedRequest> {
+export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body: RequestBody, uploads: Uploads): Promise<PreparedRequest> {
   const { registry } = pipeline;
   const known = [...registry.names('mode'), ...registry.names('schedule')];
   const overrides = overridesFor(mode, body, known);
@@ -120,16 +102,15 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   } catch (error) {
     throw badRequest(error, undefined);
   }
-  const given = requestUploads(mode, body, uploads);
-  const { channels, height } = pipeline.model.info;
-  const source = given.length > 0 ? uploadImageSource(given, height, channels) : undefined;
+  checkOptionsUsed(body, config);
+  const inputs = requestInputs(mode, body, uploads, pipeline.model.info);
   let run: PreparedRun;
   try {
-    checkOtherOptions(pipeline, body, config);
-    run = await pipeline.prepare(config, { inputs: source });
+    run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks });
   } catch (error) {
     throw badRequest(error, 'skip_steps');
   }
   checkLimits(pipeline, run, body);
-  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, previewEvery: body.preview_every, inputs: source };
+  const uploaded = [inputs.images, inputs.masks].filter((source) => source !== undefined);
+  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, previewEvery: body.preview_every, uploads: uploaded };
 }

@@ -3,14 +3,22 @@ import { HttpError } from './http-error.ts';
 import type { Upload } from './upload-images.ts';
 import { firstLine } from '../core/errors.ts';
 
+/** Uploaded files by the mode input they are for. */
+export interface Uploads {
+  readonly images: readonly Upload[];
+  readonly masks: readonly Upload[];
+}
+
 /** A request body as fields (JSON, or multipart text parts) plus uploaded files. */
 export interface Payload {
   readonly fields: unknown;
-  readonly uploads: readonly Upload[];
+  readonly uploads: Uploads;
 }
 
-/** Multipart file parts must use one of these names. */
-const FILE_FIELDS = ['images', 'image'];
+const NO_UPLOADS: Uploads = { images: [], masks: [] };
+
+/** Multipart file parts: the input each part name is for. */
+const FILE_FIELDS: Record<string, keyof Uploads> = { images: 'images', image: 'images', masks: 'masks', mask: 'masks' };
 
 /** The body's bytes, refusing more than `maxBytes` (413) without reading past the limit. */
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
@@ -76,13 +84,13 @@ async function parseMultipart(request: Request, bytes: Uint8Array): Promise<Payl
   }
   // A Map, then fromEntries: a part named __proto__ stays an own (and so unknown) field.
   const fields = new Map<string, unknown>();
-  const uploads: Upload[] = [];
+  const uploads = { images: [] as Upload[], masks: [] as Upload[] };
   for (const [name, value] of form.entries()) {
     if (typeof value !== 'string') {
-      if (!FILE_FIELDS.includes(name)) {
-        throw new HttpError(400, 'unknown_field', `${name}: files go in parts named "images"`, { field: name });
-      }
-      uploads.push({ field: `images[${uploads.length}]`, name: value.name || `upload ${uploads.length}`, bytes: new Uint8Array(await value.arrayBuffer()) });
+      const input = Object.hasOwn(FILE_FIELDS, name) ? FILE_FIELDS[name] : undefined;
+      if (!input) throw new HttpError(400, 'unknown_field', `${name}: files go in parts named "images" (or "masks")`, { field: name });
+      const list = uploads[input];
+      list.push({ field: `${input}[${list.length}]`, name: value.name || `upload ${list.length}`, bytes: new Uint8Array(await value.arrayBuffer()) });
       continue;
     }
     if (fields.has(name)) throw new HttpError(400, 'invalid_field', `${name}: given more than once`, { field: name });
@@ -102,13 +110,13 @@ async function parseMultipart(request: Request, bytes: Uint8Array): Promise<Payl
 
 /**
  * Read a request body: `application/json` (or an empty body) gives fields; with
- * `multipart/form-data`, text parts are fields and file parts named `images` are uploads.
+ * `multipart/form-data`, text parts are fields and file parts named `images` (or `masks`) are uploads.
  */
 export async function readPayload(request: Request, maxBytes: number): Promise<Payload> {
   const type = mediaType(request);
   const bytes = await readBodyBytes(request, maxBytes);
-  if (bytes.byteLength === 0 && type !== 'multipart/form-data') return { fields: {}, uploads: [] };
-  if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return { fields: parseJson(bytes), uploads: [] };
+  if (bytes.byteLength === 0 && type !== 'multipart/form-data') return { fields: {}, uploads: NO_UPLOADS };
+  if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return { fields: parseJson(bytes), uploads: NO_UPLOADS };
   if (type === 'multipart/form-data') return parseMultipart(request, bytes);
   throw new HttpError(415, 'unsupported_media_type', `content-type ${type || '(none)'}: send application/json, or multipart/form-data to upload images`, {
     field: 'content-type',

@@ -53,13 +53,22 @@ const MODE_FIELDS: Record<string, v.GenericSchema> = {
   n_interpolate: v.optional(v.pipe(integer(2), help('n_interpolate'))),
 };
 
-const IMAGES_FIELD = v.optional(
-  v.pipe(
-    v.array(v.pipe(v.string(), v.nonEmpty('expected base64 image data'))),
-    v.minLength(1, 'expected at least one image'),
-    v.description('input images (PNG, JPEG or WebP) as base64 or data: URLs; or upload them as multipart/form-data files named "images"'),
+const base64Images = (description: string) =>
+  v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.nonEmpty('expected base64 image data'))),
+      v.minLength(1, 'expected at least one image'),
+      v.description(description),
+    ),
+  );
+
+/** The request field of each mode input. */
+const INPUT_FIELDS = {
+  images: base64Images('input images (PNG, JPEG or WebP) as base64 or data: URLs; or upload them as multipart/form-data files named "images"'),
+  masks: base64Images(
+    'masks (white = keep), one per input image or one for all, as base64 or data: URLs; or upload them as multipart/form-data files named "masks"',
   ),
-);
+};
 
 export type RequestSchema = v.GenericSchema<unknown, RequestBody> & { readonly entries: Record<string, v.GenericSchema> };
 
@@ -67,6 +76,7 @@ export type RequestSchema = v.GenericSchema<unknown, RequestBody> & { readonly e
 export interface RequestBody extends v.InferOutput<v.ObjectSchema<typeof SHARED_FIELDS, undefined>> {
   readonly n_interpolate?: number;
   readonly images?: readonly string[];
+  readonly masks?: readonly string[];
 }
 
 /** The request body schema of one mode, from what it declares. */
@@ -76,7 +86,7 @@ export function requestSchemaFor(mode: ModePlugin): RequestSchema {
     const field = MODE_FIELDS[name];
     if (field) entries[name] = field;
   }
-  if (modeInputs(mode).includes('images')) entries.images = IMAGES_FIELD;
+  for (const input of modeInputs(mode)) entries[input] = INPUT_FIELDS[input];
   // Built from a dynamic list of fields, each optional and typed as in RequestBody: valibot
   // cannot infer that from a record of entries, so the type is stated here, once.
   return v.strictObject(entries) as unknown as RequestSchema;

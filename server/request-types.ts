@@ -12,8 +12,8 @@ export interface PreparedRequest {
   /** Model rows over the whole run: rows · model calls per row. */
   readonly work: number;
   readonly previewEvery: number | undefined;
-  /** Input images, decoded after admission (decoding costs CPU). */
-  readonly inputs: UploadImageSource | undefined;
+  /** Uploaded input images and masks, decoded after admission (decoding costs CPU). */
+  readonly uploads: readonly UploadImageSource[];
 }
 
 export interface RequestResult {

@@ -57,24 +57,26 @@ async function decodeUpload(upload: Upload, size: number, channels: number, out:
  * then decodes the images the run uses before sampling starts, so a corrupt image is a
  * 400 naming it rather than a failed run.
  */
-export function uploadImageSource(uploads: readonly Upload[], size: number, channels: number): UploadImageSource {
+export function uploadImageSource(uploads: readonly Upload[], size: number, channels: number, count = uploads.length): UploadImageSource {
   const plane = channels * size * size;
+  // One upload for many items (one mask for every image) is decoded once and read for each.
+  const at = (item: number) => (uploads.length === 1 ? 0 : item);
   const pixels = new Float32Array(uploads.length * plane);
   let decoded = 0;
   let decoding: Promise<void> = Promise.resolve();
-  const decodeUpTo = (count: number): Promise<void> => {
+  const decodeUpTo = (items: number): Promise<void> => {
     decoding = decoding.then(async () => {
-      for (; decoded < Math.min(count, uploads.length); decoded++) await decodeUpload(uploads[decoded]!, size, channels, pixels, decoded * plane);
+      for (; decoded < Math.min(items, uploads.length); decoded++) await decodeUpload(uploads[decoded]!, size, channels, pixels, decoded * plane);
     });
     return decoding;
   };
   return {
-    count: uploads.length,
-    names: uploads.map((upload) => upload.name),
+    count,
+    names: Array.from({ length: count }, (_, i) => uploads[at(i)]!.name),
     decode: decodeUpTo,
-    async read(start, count, out) {
-      await decodeUpTo(start + count);
-      out.set(pixels.subarray(start * plane, (start + count) * plane));
+    async read(start, n, out) {
+      await decodeUpTo(start + n);
+      for (let i = 0; i < n; i++) out.set(pixels.subarray(at(start + i) * plane, (at(start + i) + 1) * plane), i * plane);
     },
   };
 }

@@ -46,7 +46,8 @@ describe('bad input gets a 4xx JSON answer naming the field', () => {
     ['an Accept the service cannot give', '/v1/sample', { n_samples: 1 }, { accept: 'text/html' }, 406, 'not_acceptable', 'accept'],
     ['one PNG for several images', '/v1/sample', { n_samples: 2 }, { accept: 'image/png' }, 406, 'not_acceptable', 'n_samples'],
     ['more samples than a request may ask', '/v1/sample', { n_samples: 65 }, {}, 413, 'too_many_samples', 'n_samples'],
-    ['options for a plugin that takes none', '/v1/sample', { options: { quad: { x: 1 } } }, {}, 400, 'invalid_field', 'options.quad'],
+    ['options for a plugin that takes none', '/v1/sample', { skip_type: 'quad', options: { quad: { x: 1 } } }, {}, 400, 'invalid_field', 'options.quad'],
+    ['options for a plugin the request does not use', '/v1/sample', { options: { sdedit: { strength: 0.3 } } }, {}, 400, 'unused_options', 'options.sdedit'],
     ['previews without an event stream', '/v1/sample', { n_samples: 1, preview_every: 2 }, {}, 400, 'invalid_field', 'preview_every'],
   ];
   for (const [what, path, body, headers, status, code, field] of cases) {

@@ -115,7 +115,7 @@ describe('GET endpoints', () => {
 
   test('/v1/plugins lists modes and schedules with JSON Schemas of their options', async () => {
     const plugins = v.parse(PluginsSchema, await json(await fetch(`${server.url}/v1/plugins`)));
-    expect(plugins.modes.map((p) => p.name)).toEqual(['sample', 'interpolate', 'reconstruction']);
+    expect(plugins.modes.map((p) => p.name)).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
     expect(plugins.schedules.map((p) => p.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing']);
     expect(plugins.modes[0]!.description).toBe('draw n_samples images');
   });
@@ -123,17 +123,9 @@ describe('GET endpoints', () => {
   test('/openapi.json is generated from the request schemas', async () => {
     const doc = await json(await fetch(`${server.url}/openapi.json`));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/openapi.json',
-      '/v1/health',
-      '/v1/interpolate',
-      '/v1/modes/interpolate',
-      '/v1/modes/reconstruction',
-      '/v1/modes/sample',
-      '/v1/plugins',
-      '/v1/reconstruction',
-      '/v1/sample',
-    ]);
+    const modes = ['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory'];
+    const modePaths = modes.flatMap((mode) => [`/v1/${mode}`, `/v1/modes/${mode}`]);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/health', '/v1/plugins', ...modePaths].sort());
     // every sampling endpoint takes multipart, and says which headers its answers carry
     for (const path of ['/v1/sample', '/v1/interpolate', '/v1/reconstruction']) {
       const post = doc.paths[path].post;
@@ -148,7 +140,7 @@ describe('GET endpoints', () => {
     expect(sample.properties.seed.description).toContain('noise seed');
     expect(doc.components.schemas.InterpolateRequest.properties.n_interpolate).toMatchObject({ type: 'integer', minimum: 2 });
     expect(doc.components.schemas.ReconstructionRequest.properties.images.type).toBe('array');
-    expect(Object.keys(doc.components.schemas.PluginOptions.properties)).toEqual(['sample', 'interpolate', 'reconstruction', 'uniform', 'quad', 'linspace', 'trailing']);
+    expect(Object.keys(doc.components.schemas.PluginOptions.properties)).toEqual([...modes, 'uniform', 'quad', 'linspace', 'trailing']);
     const post = doc.paths['/v1/sample'].post;
     expect(Object.keys(post.responses['200'].content).sort()).toEqual(['application/json', 'image/png', 'text/event-stream']);
     expect(post.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });

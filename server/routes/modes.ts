@@ -33,7 +33,7 @@ function checkAnswerFits(kind: string, mode: ModePlugin, body: RequestBody, prep
     });
   }
   if (kind === 'png' && prepared.count !== 1) {
-    const field = prepared.inputs && body.n_samples === undefined ? 'images' : 'n_samples';
+    const field = prepared.uploads.length > 0 && body.n_samples === undefined ? 'images' : 'n_samples';
     throw new HttpError(
       406,
       'not_acceptable',
@@ -73,7 +73,9 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
       const admission = service.admit(prepared);
       try {
         // Before any answer starts, so a corrupt image is a 400 even for an event stream.
-        await countingRefusals(async () => prepared.inputs?.decode(prepared.count));
+        await countingRefusals(async () => {
+          for (const source of prepared.uploads) await source.decode(prepared.count);
+        });
       } catch (error) {
         admission.release();
         throw error;

@@ -1,10 +1,94 @@
-import { defineMode } from '../../../core/plugin-api.ts';
+import * as v from 'valibot';
+import { type ModeBatch, type PlanContext, clampUnit, defineMode } from '../../../core/plugin-api.ts';
 
-/** Placeholder, being written. */
-export const sdedit = defineMode({
+export interface SdeditOptions {
+  /** How far into the forward process the inputs are pushed, as a fraction of T: (0, 1]. */
+  readonly strength: number;
+}
+
+/** Noise domains of this mode: one per purpose, so no two draws share a key. */
+const STEP_NOISE_DOMAIN = 10;
+const FORWARD_NOISE_DOMAIN = 11;
+
+/**
+ * Where SDEdit starts in the run's ascending timesteps t_0 < … < t_{S−1}: the largest index k
+ * with t_k ≤ strength·T, and 0 when even t_0 is above it. Strength 1 starts at the last
+ * timestep, as a full pass does; a small strength starts near the image itself.
+ */
+export function startIndex(timesteps: readonly number[], strength: number, totalSteps: number): number {
+  const limit = strength * totalSteps;
+  let k = 0;
+  for (let i = 1; i < timesteps.length; i++) if (timesteps[i]! <= limit) k = i;
+  return k;
+}
+
+/**
+ * Model calls per item: k + 1 where the plan context carries the run's timesteps; without
+ * them, the bound of a full pass (steps), which never under-counts what the run costs.
+ */
+function callsPerRow(context: PlanContext<SdeditOptions>): number {
+  const timesteps = (context as { readonly timesteps?: readonly number[] }).timesteps;
+  if (!timesteps) return context.steps;
+  return startIndex(timesteps, context.options.strength, context.config.diffusion.params.total_steps) + 1;
+}
+
+/**
+ * SDEdit (Meng et al., ICLR 2022) with DDIM: each input image is pushed forward to
+ * timestep t_k by q(x_t | x_0) with seeded noise, then denoised from there. The higher the
+ * strength, the more of the image is forgotten; PNGs show input | result.
+ */
+export const sdedit = defineMode<SdeditOptions>({
   name: 'sdedit',
-  plan: ({ shape }) => ({ count: 0, itemShape: [shape.channels, shape.height, shape.width], framesPerItem: 1, latents: false }),
-  async *run() {},
+  description: 'noise each input image to strength·T, then denoise it with DDIM (SDEdit); PNGs show input | result',
+  startsFrom: 'images',
+  inputs: ['images'],
+  options: v.strictObject({
+    strength: v.optional(
+      v.pipe(
+        v.number(),
+        v.gtValue(0, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+        v.maxValue(1, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+      ),
+      0.5,
+    ),
+  }),
+  async plan(context) {
+    const { nSamples, shape, inputs } = context;
+    const source = await inputs();
+    return {
+      count: Math.min(nSamples, source.count),
+      itemShape: [shape.channels, shape.height, shape.width],
+      framesPerItem: 2,
+      latents: false,
+      cost: { rowsPerItem: 1, callsPerRow: callsPerRow(context) },
+    };
+  },
+  async *run(context, plan): AsyncGenerator<ModeBatch> {
+    const { sampler, microBatch, config, options } = context;
+    const source = await context.inputs();
+    const size = sampler.sampleSize;
+    const from = startIndex(sampler.timesteps, options.strength, config.diffusion.params.total_steps);
+    const capacity = Math.min(microBatch, plan.count);
+    const originals = new Float32Array(capacity * size);
+    const x = new Float32Array(capacity * size);
+    const streams = new Int32Array(capacity);
+    for (let start = 0; start < plan.count; start += microBatch) {
+      const count = Math.min(microBatch, plan.count - start);
+      if (context.isDone(start, count)) continue;
+      await source.read(start, count, originals);
+      x.set(originals.subarray(0, count * size));
+      for (let s = 0; s < count; s++) streams[s] = start + s;
+      sampler.diffuse(x, count, from, { streams, domain: FORWARD_NOISE_DOMAIN });
+      await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, from });
+      const samples = clampUnit(x.slice(0, count * size));
+      const frames = new Float32Array(count * 2 * size);
+      for (let s = 0; s < count; s++) {
+        frames.set(originals.subarray(s * size, (s + 1) * size), 2 * s * size);
+        frames.set(samples.subarray(s * size, (s + 1) * size), (2 * s + 1) * size);
+      }
+      yield { start, count, samples, frames };
+    }
+  },
 });
 
 export default sdedit;
