@@ -8,7 +8,7 @@
 import { parseArgs } from './cli/args.ts';
 import type { Command } from './cli/command.ts';
 import { generalUsage } from './cli/usage.ts';
-import { AbortedError, UserError, isUserError } from './core/errors.ts';
+import { AbortedError, PluginError, UserError, isUserError } from './core/errors.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   sample: async () => (await import('./cli/sample.ts')).sampleCommand,
@@ -54,6 +54,9 @@ try {
   if (isUserError(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = error.exitCode;
+  } else if (error instanceof PluginError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 1;
   } else if (error instanceof AbortedError) {
     process.stderr.write('\ninterrupted: finished images are kept; rerun the same command to continue\n');
     process.exitCode = 130;

@@ -20,6 +20,20 @@ export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * A plugin broke its contract (a malformed batch, a bad plan): not the user's input, and
+ * not a bug of the toolkit. The CLI prints it in one line naming the plugin (exit 1); the
+ * server answers that request alone with a 500 JSON and goes on serving.
+ */
+export class PluginError extends Error {
+  override readonly name = 'PluginError';
+  readonly plugin: string;
+  constructor(plugin: string, message: string) {
+    super(`plugin "${plugin}": ${message}`);
+    this.plugin = plugin;
+  }
+}
+
 /** The run was cancelled (client disconnect, timeout, SIGINT). */
 export class AbortedError extends Error {
   override readonly name = 'AbortedError';

@@ -5,7 +5,8 @@
  */
 import { encodePng, pictureSize, renderPicture } from './io/images.ts';
 import type { DiffusionModel } from './model/model.ts';
-import { type ModeContext, modeInputs } from './plugin.ts';
+import { PluginError } from './errors.ts';
+import { type ModeBatch, type ModeContext, modeInputs } from './plugin.ts';
 import type { PreparedRun, RunHooks, RunInfo, RunSummary } from './run-types.ts';
 import { DdimSampler, type StepEvent } from './sampler.ts';
 
@@ -26,6 +27,24 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     shape: planContext.shape,
     picture: { ...picture, channels: planContext.shape.channels },
   };
+}
+
+/** A mode's batch must be whole items of its plan, in order, with the values its plan promises. */
+function checkBatch(prepared: PreparedRun, batch: ModeBatch, itemSize: number, frameValues: number): void {
+  const { mode, plan } = prepared;
+  const fail = (what: string) => {
+    throw new PluginError(mode.name, `mode yielded a malformed batch: ${what}`);
+  };
+  if (batch === null || typeof batch !== 'object') fail(`expected { start, count, samples }, got ${String(batch)}`);
+  const { start, count, samples, frames } = batch;
+  if (!Number.isInteger(start) || !Number.isInteger(count) || count < 1 || start < 0 || start + count > plan.count) {
+    fail(`items [${start}, ${start}+${count}) are not within the plan's ${plan.count}`);
+  }
+  if (!(samples instanceof Float32Array) || samples.length !== count * itemSize) fail(`samples must be a Float32Array of ${count}·${itemSize} values`);
+  if (frames !== undefined && (!(frames instanceof Float32Array) || frames.length !== count * frameValues)) {
+    fail(`frames must be a Float32Array of ${count}·${frameValues} values`);
+  }
+  if (frames === undefined && itemSize !== frameValues) fail(`no frames, and samples hold ${itemSize} values per item where its PNG shows ${frameValues}`);
 }
 
 /** Run a prepared run on `model` and hand every finished micro-batch to the sink. */
@@ -67,7 +86,9 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
   let computed = 0;
   try {
     const perItem = plan.framesPerItem * channels * height * width;
+    const itemSize = plan.itemShape.reduce((a, b) => a * b, 1);
     for await (const batch of prepared.mode.run(context, plan)) {
+      checkBatch(prepared, batch, itemSize, perItem);
       const frames = batch.frames ?? batch.samples;
       const encoding = Promise.all(
         Array.from({ length: batch.count }, (_, i) => encodePng(renderPicture(frames, i * perItem, layout), picture.width, picture.height, channels)),

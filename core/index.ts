@@ -1,7 +1,7 @@
 /** The public API of the DDIM toolkit (library use, third-party plugins). */
 export * from './plugin-api.ts';
 export { Registry, pluginOptions } from './registry.ts';
-export { ConfigError, AbortedError, isUserError } from './errors.ts';
+export { ConfigError, AbortedError, PluginError, isUserError } from './errors.ts';
 export { loadConfig, configFromObject, validateConfig, withOverrides, type LoadConfigOptions } from './config/load-config.ts';
 export { parseOverride, type Override } from './config/overrides.ts';
 export { RUN_OPTIONS, findRunOption, runOptionOverrides, type RunOption } from './config/run-options.ts';

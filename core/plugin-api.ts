@@ -18,7 +18,7 @@ export type {
   SchedulePlugin,
 } from './plugin.ts';
 export type { DdimSampler, NoiseStreams, SampleOptions, SampleStep, SamplerHooks, StepEvent, StepHookResult } from './sampler.ts';
-export { UserError } from './errors.ts';
+export { PluginError, UserError } from './errors.ts';
 export { clampUnit } from './math/clamp.ts';
 export { allTimesteps, linspace, roundHalfEven, skipOrAll } from './schedule-helpers.ts';
 export { fillGaussian, INITIAL_STEP, type NoiseKey } from './noise/philox.ts';

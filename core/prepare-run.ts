@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DdimConfig } from './config/schema.ts';
-import { firstLine, UserError } from './errors.ts';
+import { firstLine, PluginError, UserError } from './errors.ts';
 import { directoryImageSource } from './io/image-files.ts';
 import { directoryMaskSource, singleMaskSource } from './io/mask-files.ts';
 import type { ImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
-import { type ModePlugin, type PlanContext, planCost } from './plugin.ts';
+import { type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
 import { type Registry, pluginOptions } from './registry.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 
@@ -32,7 +32,13 @@ export function scheduleTimesteps(registry: Registry, config: DdimConfig): numbe
   const schedule = registry.get('schedule', params.skip_type, 'diffusion.params.skip_type');
   const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
   const steps = params.skip_steps ?? undefined;
-  const sequence = [...schedule.timesteps({ totalSteps: params.total_steps, steps, options })];
+  const returned = schedule.timesteps({ totalSteps: params.total_steps, steps, options });
+  // Checked before copying: a schedule that returns more than T entries repeats timesteps.
+  if (!Array.isArray(returned) || returned.length > params.total_steps) {
+    const got = Array.isArray(returned) ? `${returned.length} entries` : describeValue(returned);
+    throw new UserError(`schedule "${schedule.name}" returned ${got}: expected a list of at most total_steps (${params.total_steps}) ascending timesteps`);
+  }
+  const sequence: number[] = [...returned];
   const bad = sequence.findIndex((t, i) => !Number.isInteger(t) || t < 0 || t >= params.total_steps || (i > 0 && t < sequence[i - 1]!));
   if (sequence.length === 0 || bad !== -1) {
     throw new UserError(
@@ -42,6 +48,10 @@ export function scheduleTimesteps(registry: Registry, config: DdimConfig): numbe
     );
   }
   return sequence;
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
 }
 
 function readNoiseFile(path: string): NpyArray {
@@ -90,6 +100,19 @@ function masksOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, g
   };
 }
 
+const isCount = (n: unknown, min: number): boolean => Number.isInteger(n) && (n as number) >= min;
+
+function checkPlan(mode: ModePlugin, plan: ModePlan): void {
+  const fail = (what: string) => {
+    throw new PluginError(mode.name, `plan(): ${what}`);
+  };
+  if (plan === null || typeof plan !== 'object') fail('expected { count, itemShape, framesPerItem, latents }');
+  if (!isCount(plan.count, 0)) fail(`count must be a whole number, got ${plan.count}`);
+  if (!Array.isArray(plan.itemShape) || !plan.itemShape.every((n) => isCount(n, 1))) fail('itemShape must be a list of whole numbers ≥ 1');
+  if (!isCount(plan.framesPerItem, 1)) fail(`framesPerItem must be a whole number ≥ 1, got ${plan.framesPerItem}`);
+  if (plan.cost && !(isCount(plan.cost.rowsPerItem, 1) && isCount(plan.cost.callsPerRow, 0))) fail('cost must have whole rowsPerItem ≥ 1 and callsPerRow ≥ 0');
+}
+
 /**
  * Resolve and check everything a run of `config` needs before its first model call.
  * Throws a UserError naming the config key at fault.
@@ -119,6 +142,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     masks: masksOnce(config, mode, modelInfo, sources.masks, inputs),
   };
   const plan = await mode.plan(planContext);
+  checkPlan(mode, plan);
   const perItem = planCost(plan, timesteps.length);
   const rows = plan.count * perItem.rowsPerItem;
   return {

@@ -1,4 +1,4 @@
-import { AbortedError, UserError } from '../core/errors.ts';
+import { AbortedError, PluginError, UserError } from '../core/errors.ts';
 
 /**
  * Every answer the service gives to a request it cannot serve: a status, a stable
@@ -78,6 +78,9 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof UserError) {
     return new HttpError(400, 'invalid_input', error.message, { cause: error });
+  }
+  if (error instanceof PluginError) {
+    return new HttpError(500, 'plugin_error', `${error.message}; this request failed, the service goes on`, { cause: error });
   }
   return new HttpError(500, 'internal', 'internal error: the request could not be completed; see the server log', { cause: error });
 }

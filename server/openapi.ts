@@ -3,7 +3,7 @@ import type { DdimConfig } from '../core/config/schema.ts';
 import type { Registry } from '../core/registry.ts';
 import type { ModePlugin } from '../core/plugin.ts';
 import { modeInputs } from '../core/plugin.ts';
-import { modePaths } from './mode-paths.ts';
+import { DEFAULT_MODE_PATH, modePaths } from './mode-paths.ts';
 import { requestSchemaFor, requestSchemaName } from './request-schemas.ts';
 import { ErrorSchema, HealthSchema, PluginsSchema, PreviewEventSchema, ProgressEventSchema, ResultSchema } from './response-schemas.ts';
 
@@ -70,7 +70,7 @@ function modeOperation(mode: ModePlugin, schemaName: string, path: string): Json
     'and at the last, then `result` (Result) or `error` (Error)';
   return {
     post: {
-      operationId: path.startsWith('/v1/modes/') ? `mode_${mode.name}` : mode.name,
+      operationId: path === DEFAULT_MODE_PATH ? 'run' : path.startsWith('/v1/modes/') ? `mode_${mode.name}` : mode.name,
       summary: `${path}: ${mode.description ?? mode.name}. Fields left out take the config's values, as with the CLI.`,
       requestBody: { required: false, content },
       responses: {
@@ -114,6 +114,7 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
     (body.properties as JsonObject).options = ref('PluginOptions');
     schemas[name] = { ...body, title: name, description: mode.description };
     for (const path of modePaths(mode.name)) paths[path] = modeOperation(mode, name, path);
+    if (mode.name === config.sampler.mode) paths[DEFAULT_MODE_PATH] = modeOperation(mode, name, DEFAULT_MODE_PATH);
   }
   paths['/v1/health'] = { get: { operationId: 'health', security: [], summary: 'liveness, load and counters (no token needed)', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Health') } } } } } };
   paths['/v1/plugins'] = {

@@ -26,6 +26,19 @@ export interface ServiceOptions {
   readonly maxBatch?: number;
 }
 
+/**
+ * The run's result, or an AbortedError as soon as the signal fires: a plugin that awaits
+ * something that never settles cannot hold its request (or the queue room) past its timeout.
+ */
+function untilAborted<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class SamplingService {
   readonly pipeline: Pipeline;
   readonly scheduler: StepScheduler;
@@ -127,7 +140,7 @@ export class SamplingService {
     try {
       const sink = memorySink();
       // The prepared run, over this request's lane of the shared model.
-      const summary = await this.pipeline.execute(prepared.run, {
+      const running = this.pipeline.execute(prepared.run, {
         sink,
         model: lane,
         signal: controller.signal,
@@ -135,6 +148,7 @@ export class SamplingService {
         previewEvery: hooks.onPreview ? prepared.previewEvery : undefined,
         onPreview: hooks.onPreview,
       });
+      const summary = await untilAborted(running, controller.signal);
       this.counters.completed++;
       return { id: job.id, info: sink.info!, pngs: sink.pngs, summary };
     } catch (error) {

@@ -35,6 +35,14 @@ describe('modes over HTTP', () => {
     expect(resultPngs((await short.json()) as any).map((png) => png.toString('base64'))).toEqual(pngs.map((png) => png.toString('base64')));
   });
 
+  test("/v1/run runs the service config's sampler.mode, here the plugin's", async () => {
+    const viaRun = await server.post('/v1/run', { n_samples: 1, seed: 3 });
+    const viaName = await server.post('/v1/modes/noise-and-sample', { n_samples: 1, seed: 3 });
+    const [run, named]: any[] = [await viaRun.json(), await viaName.json()];
+    expect(run.mode).toBe('noise-and-sample');
+    expect(run.images).toEqual(named.images);
+  });
+
   test("a plugin mode's options are validated by its own schema, naming the field", async () => {
     const response = await server.post('/v1/modes/noise-and-sample', { n_samples: 1, options: { 'noise-and-sample': { show_noise: 'yes' } } });
     expect(response.status).toBe(400);

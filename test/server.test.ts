@@ -125,7 +125,7 @@ describe('GET endpoints', () => {
     expect(doc.openapi).toBe('3.1.0');
     const modes = ['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory'];
     const modePaths = modes.flatMap((mode) => [`/v1/${mode}`, `/v1/modes/${mode}`]);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/health', '/v1/plugins', ...modePaths].sort());
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/health', '/v1/plugins', '/v1/run', ...modePaths].sort());
     // every sampling endpoint takes multipart, and says which headers its answers carry
     for (const path of ['/v1/sample', '/v1/interpolate', '/v1/reconstruction']) {
       const post = doc.paths[path].post;

@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import type { ModePlugin } from '../../core/plugin.ts';
 import { HttpError } from '../http-error.ts';
 import type { Log } from '../log-errors.ts';
-import { modePaths } from '../mode-paths.ts';
+import { DEFAULT_MODE_PATH, modePaths } from '../mode-paths.ts';
 import { negotiate } from '../negotiate.ts';
 import { prepareRequest } from '../prepare-request.ts';
 import type { PreparedRequest } from '../request-types.ts';
@@ -87,10 +87,11 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
       return c.json(resultBody(result), 200, headers);
     };
 
-  for (const mode of pipeline.registry.list('mode')) {
-    for (const path of modePaths(mode.name)) {
-      app.post(path, endpoint(mode));
-      app.all(path, () => new HttpError(405, 'method_not_allowed', `${path} takes POST`).toResponse({ allow: 'POST' }));
-    }
-  }
+  const route = (path: string, mode: ModePlugin) => {
+    app.post(path, endpoint(mode));
+    app.all(path, () => new HttpError(405, 'method_not_allowed', `${path} takes POST`).toResponse({ allow: 'POST' }));
+  };
+  for (const mode of pipeline.registry.list('mode')) for (const path of modePaths(mode.name)) route(path, mode);
+  // The config's sampler.mode, checked when the app is made: an unknown name stops the service from starting.
+  route(DEFAULT_MODE_PATH, pipeline.registry.get('mode', pipeline.config.sampler.mode, 'sampler.mode'));
 }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { parseNpy } from '../../core/io/npy.ts';
+import { type NpyArray, parseNpy } from '../../core/io/npy.ts';
 import { readIdx } from '../../eval/idx-file.ts';
 
 /** Debian's dataset-fashion-mnist package. */
@@ -17,13 +17,14 @@ export async function writeFashionMnistPngs(dir: string, count: number, first = 
     const pixels = data.subarray((first + i) * height * width, (first + i + 1) * height * width);
     await sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } })
       .extend({ top: 2, bottom: 2, left: 2, right: 2, background: { r: 0, g: 0, b: 0 } })
+      .toColourspace('b-w')
       .png()
       .toFile(join(dir, `${String(i).padStart(2, '0')}.png`));
   }
 }
 
 /** The float32 rows of a run's samples.npy. */
-export function readSamples(dir: string): { shape: readonly number[]; data: Float32Array } {
+export function readSamples(dir: string): NpyArray {
   const npy = parseNpy(readFileSync(join(dir, 'samples.npy')));
-  return { shape: npy.shape, data: npy.data as Float32Array };
+  return npy;
 }
