@@ -7,6 +7,7 @@
  */
 import { parseArgs } from './cli/args.ts';
 import type { Command } from './cli/command.ts';
+import { shouldSupervise, superviseSelf } from './cli/supervise.ts';
 import { generalUsage } from './cli/usage.ts';
 import { AbortedError, PluginError, UserError, isUserError } from './core/errors.ts';
 
@@ -38,12 +39,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Flags with no command sample, as the reference's `python sample_ddim.py --flags` does.
   const flagsOnly = first.startsWith('-') || first.includes('=');
-  const command = await commandOf(flagsOnly ? 'sample' : first)();
+  const name = flagsOnly ? 'sample' : first;
+  const command = await commandOf(name)();
   const args = parseArgs(argv.slice(flagsOnly ? 0 : 1), command.flags);
   if (args.help) {
     print(command.usage());
     return 0;
   }
+  if (name === 'sample' && shouldSupervise()) return superviseSelf(argv);
   await command.run(args);
   return 0;
 }

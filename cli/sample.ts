@@ -36,11 +36,12 @@ async function runSample(args: ParsedArgs): Promise<void> {
   for (const note of args.notes) warn(note);
   const config = resolveConfig(args);
   const pipeline = await createPipeline(config, { onWarning: warn });
-  // From here on, Ctrl-C stops after the current step and keeps the finished images.
+  // From here on, Ctrl-C stops after the current step and keeps the finished images. Repeats
+  // (the terminal's and the supervisor's) change nothing: the supervisor kills a stuck run.
   const controller = new AbortController();
   const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { sampler } = config;
     const bar = wantsProgress(args.quiet)
