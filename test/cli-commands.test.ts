@@ -83,7 +83,7 @@ describe('ddim plugins', () => {
     const result = await runCli(['plugins', '--plugin', STRIDED]);
     expect(result.exitCode).toBe(0);
     const listed = JSON.parse(result.stdout) as { modes: Described[]; schedules: Described[] };
-    expect(listed.modes.map((m) => m.name)).toEqual(['sample', 'interpolate', 'reconstruction']);
+    expect(listed.modes.map((m) => m.name)).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
     expect(listed.schedules.map((s) => s.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing', 'strided']);
     const strided = listed.schedules.find((s) => s.name === 'strided')!;
     expect(strided.description).toBeString();

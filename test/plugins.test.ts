@@ -48,6 +48,6 @@ describe('third-party plugins', () => {
   test('a plugin name that is not registered lists the registered ones', async () => {
     const result = await runCli(['sample', '-c', CONFIG, '--mode', 'noise-and-sampel', '--quiet']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('unknown mode "noise-and-sampel". Must be one of [sample, interpolate, reconstruction, noise-and-sample]');
+    expect(result.stderr).toContain('unknown mode "noise-and-sampel". Must be one of [sample, interpolate, reconstruction, sdedit, inpaint, ilvr, trajectory, noise-and-sample]');
   });
 });
