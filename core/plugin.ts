@@ -74,6 +74,8 @@ export interface PlanContext<O> {
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   /** Sampling steps: the model calls of one denoising pass. */
   readonly steps: number;
+  /** The ascending timesteps the sampler visits (steps of them). */
+  readonly timesteps: readonly number[];
   /** Input images (sampler.input_dir, or a request's); throws a UserError when there are none. */
   inputs(): Promise<ImageSource>;
   /**

@@ -138,6 +138,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     microBatch: sampler.micro_batch,
     shape: { channels, height, width },
     steps: timesteps.length,
+    timesteps,
     inputs,
     masks: masksOnce(config, mode, modelInfo, sources.masks, inputs),
   };

@@ -5,7 +5,7 @@ import { createDefaultRegistry } from './index.ts';
 describe('createDefaultRegistry', () => {
   test('holds the built-ins, registered like any other plugins', () => {
     const registry = createDefaultRegistry();
-    expect(registry.names('mode')).toEqual(['sample', 'interpolate', 'reconstruction']);
+    expect(registry.names('mode')).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
     expect(registry.names('schedule')).toEqual(['uniform', 'quad', 'linspace', 'trailing']);
   });
 

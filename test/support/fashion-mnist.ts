@@ -1,5 +1,5 @@
 /** Fashion-MNIST test images as the shipped model saw its data: 28×28 padded with 2 black pixels to 32×32 PNGs. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { type NpyArray, parseNpy } from '../../core/io/npy.ts';
@@ -27,4 +27,15 @@ export async function writeFashionMnistPngs(dir: string, count: number, first = 
 export function readSamples(dir: string): NpyArray {
   const npy = parseNpy(readFileSync(join(dir, 'samples.npy')));
   return npy;
+}
+
+/** The PNGs of a folder in name order, as one-channel images in [−1, 1] (the CLI's input mapping for 8-bit gray). */
+export async function readGrayPngs(dir: string): Promise<Float32Array[]> {
+  const names = readdirSync(dir).filter((name) => name.endsWith('.png')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const pixels = await sharp(join(dir, name)).extractChannel(0).raw().toBuffer();
+      return Float32Array.from(pixels, (byte) => byte / 127.5 - 1);
+    }),
+  );
 }

@@ -13,8 +13,8 @@ const REFERENCE_NOISE_DOMAIN = 101;
 
 /**
  * ILVR (Choi et al., ICCV 2021) on DDIM: sampling from seeded noise x_T, after every step
- * the low frequencies of x are replaced by those of the reference noised to the same
- * timestep, x ← x − φ_N(x) + φ_N(y_t), with y_t ~ q(y_t | y) drawn afresh for each step.
+ * (x now at t_prev) the low frequencies of x are replaced by those of the reference noised to
+ * t_prev, x ← x − φ_N(x) + φ_N(y_{t_prev}), y_{t_prev} ~ q(· | y) drawn afresh for each step.
  * φ_N is box down-sampling by N and nearest up-sampling (see low-pass.ts). The last step,
  * to x_0, is left to the model, as in the authors' code (conditioning for i > range_t = 0):
  * φ_N of the result then lies within a step's change of φ_N of the reference.

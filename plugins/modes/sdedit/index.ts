@@ -1,5 +1,8 @@
 import * as v from 'valibot';
 import { type ModeBatch, type PlanContext, clampUnit, defineMode } from '../../../core/plugin-api.ts';
+import { startIndex } from './start-index.ts';
+
+export { startIndex };
 
 export interface SdeditOptions {
   /** How far into the forward process the inputs are pushed, as a fraction of T: (0, 1]. */
@@ -10,26 +13,9 @@ export interface SdeditOptions {
 const STEP_NOISE_DOMAIN = 10;
 const FORWARD_NOISE_DOMAIN = 11;
 
-/**
- * Where SDEdit starts in the run's ascending timesteps t_0 < … < t_{S−1}: the largest index k
- * with t_k ≤ strength·T, and 0 when even t_0 is above it. Strength 1 starts at the last
- * timestep, as a full pass does; a small strength starts near the image itself.
- */
-export function startIndex(timesteps: readonly number[], strength: number, totalSteps: number): number {
-  const limit = strength * totalSteps;
-  let k = 0;
-  for (let i = 1; i < timesteps.length; i++) if (timesteps[i]! <= limit) k = i;
-  return k;
-}
-
-/**
- * Model calls per item: k + 1 where the plan context carries the run's timesteps; without
- * them, the bound of a full pass (steps), which never under-counts what the run costs.
- */
+/** Model calls per item: the k + 1 steps from the start index down. */
 function callsPerRow(context: PlanContext<SdeditOptions>): number {
-  const timesteps = (context as { readonly timesteps?: readonly number[] }).timesteps;
-  if (!timesteps) return context.steps;
-  return startIndex(timesteps, context.options.strength, context.config.diffusion.params.total_steps) + 1;
+  return startIndex(context.timesteps, context.options.strength, context.config.diffusion.params.total_steps) + 1;
 }
 
 /**
