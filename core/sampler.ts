@@ -143,6 +143,8 @@ export class DdimSampler {
    * timesteps[index − 1] (to x_0 for index 0). x0Out, when given, receives the x0 prediction.
    */
   async step(x: Float32Array, batch: number, index: number, noise: NoiseStreams, x0Out: Float32Array | null = null): Promise<void> {
+    // Checked before every model call, so a mode's own loop (resampling, say) stops on cancel too.
+    if (this.#hooks.signal?.aborted) throw new AbortedError();
     this.#reserve(x, batch);
     const t = this.timesteps[index]!;
     this.#t.fill(t, 0, batch);
@@ -155,14 +157,13 @@ export class DdimSampler {
   /** Denoise `batch` samples in x (x_t at timesteps[from] on entry, x_0 on return), in place. */
   async sample(x: Float32Array, batch: number, options: SampleOptions): Promise<void> {
     this.#reserve(x, batch);
-    const { signal, onStep, onPreview, previewEvery = 0 } = this.#hooks;
+    const { onStep, onPreview, previewEvery = 0 } = this.#hooks;
     const from = options.from ?? this.timesteps.length - 1;
     if (!Number.isInteger(from) || from < 0 || from >= this.timesteps.length) {
       throw new RangeError(`from: expected an index in [0, ${this.timesteps.length}), got ${from}`);
     }
     const steps = from + 1;
     for (let i = from, done = 1; i >= 0; i--, done++) {
-      if (signal?.aborted) throw new AbortedError();
       const preview = onPreview && previewEvery > 0 && (done % previewEvery === 0 || done === steps);
       const x0 = options.onStep || preview ? this.#x0 : null;
       await this.step(x, batch, i, options, x0);

@@ -78,7 +78,8 @@ function pasteKnown(w: Workspace, count: number, toIndex: number, noise: NoiseSt
   const { sampler, originals, masks, known, x, channels } = w;
   const size = sampler.sampleSize;
   const plane = size / channels;
-  known.set(originals.subarray(0, count * size));
+  // Whole buffers (same length): no view allocated per step; only the first count are used.
+  known.set(originals);
   if (toIndex >= 0) sampler.diffuse(known, count, toIndex, noise);
   for (let s = 0; s < count; s++) {
     for (let p = 0; p < plane; p++) {
