@@ -70,6 +70,13 @@ describe.skipIf(!HAS_FASHION_MNIST)('image modes over HTTP', () => {
     });
   }
 
+  test('trajectory: the answer is the CLI\'s bytes, with its option', async () => {
+    const expected = await cliPngs(['sample', '--mode', 'trajectory', ...FAST, 'sampler.options.trajectory.every=3']);
+    const answer = await json(await server.post('/v1/modes/trajectory', { ...FIELDS, options: { trajectory: { every: 3 } } }));
+    resultPngs(answer).forEach((png, i) => expect(png.equals(expected.pngs[i]!)).toBe(true));
+    expect(answer.images.length).toBe(3);
+  });
+
   test('one mask for every image is the same as one per image; a wrong count is a 400 naming masks', async () => {
     const images = names.map((name) => readFileSync(join(inputs, name)).toString('base64'));
     const mask = readFileSync(join(masks, names[0]!)).toString('base64');
