@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'bun:test';
 import { ROOT } from './paths.ts';
@@ -16,6 +16,10 @@ export type CliRuntime = 'bun' | 'node' | 'deno';
  * process, and a signal sent to the wrapper never reaches the CLI.
  */
 export const DENO = join(ROOT, 'node_modules/deno/deno');
+
+// Bun does not run the deno package's postinstall, which puts the binary there; its Node
+// wrapper does the same on first use (from the platform package, no download).
+if (!existsSync(DENO)) Bun.spawnSync(['node', join(ROOT, 'node_modules/deno/bin.cjs'), '--version'], { stdout: 'ignore' });
 
 /** What `ddim sample` needs under Deno: files, the environment (sharp, yaml), native addons (sharp, onnxruntime). */
 export const DENO_SAMPLE_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-env', '--allow-ffi'];
