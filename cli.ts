@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./cli/serve.ts')).serveCommand,
   eval: async () => (await import('./cli/eval.ts')).evalCommand,
   plugins: async () => (await import('./cli/plugins.ts')).pluginsCommand,
+  verify: async () => (await import('./cli/verify.ts')).verifyCommand,
 };
 const NAMES = [...Object.keys(COMMANDS), 'help'];
 

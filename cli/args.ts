@@ -23,6 +23,8 @@ export interface FlagSpec {
   readonly switches?: readonly string[];
   /** Names users reach for that mean one of its flags (an edit distance would not find these). */
   readonly synonyms?: ReadonlyMap<string, string>;
+  /** Whether it takes plain words (e.g. `ddim verify DIR`); they are kept in `positionals`. */
+  readonly positionals?: boolean;
 }
 
 export interface ParsedArgs {
@@ -35,6 +37,8 @@ export interface ParsedArgs {
   readonly notes: readonly string[];
   /** The command's own flags (snake_case name -> every value given, in order). */
   readonly values: ReadonlyMap<string, readonly string[]>;
+  /** Plain words, for a command that takes them. */
+  readonly positionals: readonly string[];
   /** The words after the command, as given (recorded in run.json). */
   readonly argv: readonly string[];
 }
@@ -106,6 +110,7 @@ interface Collected {
   help: boolean;
   readonly notes: string[];
   readonly values: Map<string, string[]>;
+  readonly positionals: string[];
   readonly dotted: Override[];
   readonly flags: Override[];
   readonly lists: Map<string, { path: string; values: string[]; origin: string }>;
@@ -183,6 +188,10 @@ function addFlag(flag: FlagWord, cursor: ArgCursor, spec: FlagSpec, out: Collect
 }
 
 function addPositional(arg: string, spec: FlagSpec, out: Collected): void {
+  if (spec.positionals && !(spec.config && arg.includes('='))) {
+    out.positionals.push(arg);
+    return;
+  }
   if (!arg.includes('=')) {
     throw new UserError(`unexpected argument "${arg}": expected --flag VALUE${spec.config ? ' or key.path=value' : ''}`);
   }
@@ -198,7 +207,7 @@ function addPositional(arg: string, spec: FlagSpec, out: Collected): void {
  * // overrides: [{ path: 'diffusion.params.eta', value: 0.5, ... }, { path: 'sampler.n_samples', value: 4, ... }]
  */
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
-  const out: Collected = { config: undefined, quiet: false, help: false, notes: [], values: new Map(), dotted: [], flags: [], lists: new Map() };
+  const out: Collected = { config: undefined, quiet: false, help: false, notes: [], values: new Map(), positionals: [], dotted: [], flags: [], lists: new Map() };
   const cursor = new ArgCursor(argv);
   for (let arg = cursor.next(); arg !== undefined; arg = cursor.next()) {
     if (arg.startsWith('-')) addFlag(flagWord(arg), cursor, spec, out);
@@ -213,6 +222,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
     help: out.help,
     notes: out.notes,
     values: out.values,
+    positionals: out.positionals,
     argv,
   };
 }

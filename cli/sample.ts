@@ -2,12 +2,16 @@
  * `ddim sample`: the reference sample_ddim.py's flags, the shared pipeline, images into
  * --save_dir as each micro-batch finishes.
  */
-import { type Progress, createPipeline, fileSink } from '../index.ts';
+import { type Pipeline, type PreparedRun, type Progress, type RunSummary, createPipeline } from '../index.ts';
+import { type BatchProbe, checkBatchInvariance } from '../core/model/batch-invariance.ts';
+import { type FileSink, fileSink } from '../core/sinks/file-sink.ts';
+import { type Shard, shardLabel } from '../core/sinks/shard.ts';
 import { type ParsedArgs, SAMPLING_FLAG_SYNONYMS } from './args.ts';
 import type { Command } from './command.ts';
 import { formatDuration, progressLine, wantsProgress } from './progress.ts';
 import { resolveConfig } from './resolve-config.ts';
 import { runtimeLabel } from './runtime.ts';
+import { resolveShard } from './shard.ts';
 import { generalUsage } from './usage.ts';
 import { warn } from './warnings.ts';
 
@@ -32,9 +36,49 @@ export function renderSampleProgress(microBatch: number): (p: Progress) => strin
   };
 }
 
+/**
+ * The batch-invariance check on the run's own model and batch size: recorded in the run
+ * record, which other runs and shards into the same folder must match (the file sink warns
+ * when it fails, once the folder is claimed).
+ */
+function probeModel(pipeline: Pipeline, prepared: PreparedRun): Promise<BatchProbe> {
+  const rows = Math.min(prepared.config.sampler.micro_batch, prepared.plan.count * prepared.cost.rowsPerItem);
+  return checkBatchInvariance(pipeline.model, { totalSteps: prepared.config.diffusion.params.total_steps, batch: rows });
+}
+
+/**
+ * A shard computes whole micro-batches, its neighbours' items in those that straddle its
+ * boundaries included: say so when a batch holds more items than the shard's whole share.
+ */
+function shardWasteNote(prepared: PreparedRun, shard: Shard): string | undefined {
+  const { count } = prepared.plan;
+  const { rowsPerItem } = prepared.cost;
+  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.config.sampler.micro_batch / rowsPerItem)));
+  const share = Math.floor(count / shard.count);
+  if (perBatch <= Math.max(1, share)) return undefined;
+  return (
+    `--shard ${shardLabel(shard)}: a micro-batch of ${perBatch} items is more than a shard's ${share}, and a batch that straddles a shard ` +
+    `boundary is computed whole by both shards; --micro_batch ${Math.max(1, share) * rowsPerItem} or less spares most of that work`
+  );
+}
+
+/** `wrote 16 sample result(s) to DIR in 1.2 s (13.3/s)`; a shard says which items are its own. */
+function report(summary: RunSummary, sink: FileSink, config: PreparedRun['config'], shard: Shard | undefined): string {
+  const { mode, save_dir } = config.sampler;
+  const time = ` in ${(summary.timings.totalMs / 1000).toFixed(1)} s (${summary.timings.itemsPerSecond.toFixed(1)}/s)`;
+  if (shard) {
+    const { start, end } = sink.range!;
+    const there = end - start - sink.written;
+    return `shard ${shardLabel(shard)} (items ${start}..${end - 1} of ${summary.items}): wrote ${sink.written} ${mode} result(s) to ${save_dir}${there > 0 ? ` (${there} already there)` : ''}${time}`;
+  }
+  const skipped = summary.items - summary.computed;
+  return `wrote ${summary.computed} ${mode} result(s) to ${save_dir}${skipped > 0 ? ` (${skipped} already there)` : ''}${time}`;
+}
+
 async function runSample(args: ParsedArgs): Promise<void> {
   for (const note of args.notes) warn(note);
   const config = resolveConfig(args);
+  const shard = resolveShard(config.sampler, process.env);
   const pipeline = await createPipeline(config, { onWarning: warn });
   // From here on, Ctrl-C stops after the current step and keeps the finished images. Repeats
   // (the terminal's and the supervisor's) change nothing: the supervisor kills a stuck run.
@@ -44,24 +88,23 @@ async function runSample(args: ParsedArgs): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const { sampler } = config;
+    const prepared = await pipeline.prepare();
+    const note = shard && shardWasteNote(prepared, shard);
+    if (note) warn(note);
+    const batchProbe = await probeModel(pipeline, prepared);
     const bar = wantsProgress(args.quiet)
       ? progressLine(renderSampleProgress(Math.min(sampler.micro_batch, sampler.n_samples)), (p: Progress) => p.step === p.steps)
       : undefined;
     const sink = fileSink(sampler.save_dir, {
       saveNpy: sampler.save_npy,
-      meta: { argv: ['sample', ...args.argv], runtime: runtimeLabel() },
+      meta: { argv: ['sample', ...args.argv], cwd: process.cwd(), runtime: runtimeLabel() },
       onWarning: warn,
+      shard,
+      batchProbe,
     });
-    const summary = await pipeline.run({ sink, signal: controller.signal, onProgress: bar?.update });
+    const summary = await pipeline.execute(prepared, { sink, signal: controller.signal, onProgress: bar?.update });
     bar?.done();
-    if (!args.quiet) {
-      const skipped = summary.items - summary.computed;
-      process.stderr.write(
-        `wrote ${summary.computed} ${sampler.mode} result(s) to ${sampler.save_dir}` +
-          `${skipped > 0 ? ` (${skipped} already there)` : ''} in ${(summary.timings.totalMs / 1000).toFixed(1)} s` +
-          ` (${summary.timings.itemsPerSecond.toFixed(1)}/s)\n`,
-      );
-    }
+    if (!args.quiet) process.stderr.write(`${report(summary, sink, config, shard)}\n`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -4,6 +4,7 @@
  * server.shutdown_grace_ms, cancel the rest (they answer 503), and return (exit 0). A
  * second signal cancels at once.
  */
+import { RUN_OPTIONS } from '../core/config/run-options.ts';
 import { ServerSchema } from '../core/config/schema.ts';
 import { type DdimConfig, type Override, type Pipeline, UserError, createPipeline } from '../index.ts';
 import type { SamplingService } from '../server/sampling-service.ts';
@@ -131,7 +132,14 @@ async function runServe(args: ParsedArgs): Promise<void> {
 }
 
 export const serveCommand: Command = {
-  flags: { command: 'serve', runOptions: 'all', config: true, values: ['port', 'host'], synonyms: SAMPLING_FLAG_SYNONYMS },
+  flags: {
+    command: 'serve',
+    // A request chooses what one run makes; splitting work over machines is the CLI's business.
+    runOptions: RUN_OPTIONS.map((option) => option.name).filter((name) => name !== 'shard' && name !== 'shards'),
+    config: true,
+    values: ['port', 'host'],
+    synonyms: SAMPLING_FLAG_SYNONYMS,
+  },
   usage: serveUsage,
   run: runServe,
 };

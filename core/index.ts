@@ -27,5 +27,8 @@ export { createPipeline, Pipeline, type PipelineDeps, type PipelineOptions } fro
 export { scheduleTimesteps } from './prepare-run.ts';
 export type { PreparedRun, Progress, ResultSink, RunHooks, RunInfo, RunOptions, RunSources, RunSummary } from './run-types.ts';
 export type { ImageSource } from './io/image-source.ts';
-export { fileSink, type FileSinkOptions } from './sinks/file-sink.ts';
+export { fileSink, type FileSink, type FileSinkOptions } from './sinks/file-sink.ts';
+export { parseShard, shardRange, type ItemRange, type Shard } from './sinks/shard.ts';
+export { verifySaveDir, isComplete, type VerifyReport } from './sinks/verify-save-dir.ts';
+export { checkBatchInvariance, type BatchProbe } from './model/batch-invariance.ts';
 export { memorySink, type MemorySink } from './sinks/memory-sink.ts';

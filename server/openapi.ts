@@ -116,7 +116,7 @@ export function openApiDocument(registry: Registry, config: DdimConfig, options:
     for (const path of modePaths(mode.name)) paths[path] = modeOperation(mode, name, path);
     if (mode.name === config.sampler.mode) paths[DEFAULT_MODE_PATH] = modeOperation(mode, name, DEFAULT_MODE_PATH);
   }
-  paths['/v1/health'] = { get: { operationId: 'health', security: [], summary: 'liveness, load and counters (no token needed)', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Health') } } } } } };
+  paths['/v1/health'] = { get: { operationId: 'health', security: [], summary: 'liveness, load and counters (no token needed)', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Health') } } }, 503: { description: 'draining (shutting down): the same body, status "draining"', content: { 'application/json': { schema: ref('Health') } } } } } };
   paths['/v1/plugins'] = {
     get: { operationId: 'plugins', summary: 'modes and schedules with their option schemas', responses: { 200: { description: 'ok', content: { 'application/json': { schema: ref('Plugins') } } }, ...errorResponses([401]) } },
   };

@@ -54,7 +54,7 @@ describe('the dispatcher', () => {
     expect(viaHelp.exitCode).toBe(0);
     expect(viaHelp.stdout).toStartWith('Usage: bun run ddim eval');
     expect(viaFlag.stdout).toBe(viaHelp.stdout);
-    expectUserError(await runCli(['help', 'sampel']), 'unknown command "sampel"; valid commands: sample, serve, eval, plugins, help');
+    expectUserError(await runCli(['help', 'sampel']), 'unknown command "sampel"; valid commands: sample, serve, eval, plugins, verify, help');
   });
 
   test('a flag of another command names the command it was given to', async () => {

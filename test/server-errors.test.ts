@@ -160,14 +160,16 @@ describe('bearer auth', () => {
 });
 
 describe('while shutting down', () => {
-  test('a new request gets 503 with Retry-After, counted as rejected, and health says draining', async () => {
+  test('a new request gets 503 with Retry-After, counted as rejected, and health says draining with a 503 (readiness probes take the instance out)', async () => {
     const closing = await startServer({ model: server.service.pipeline.model });
     try {
       await closing.service.close();
       const refused = await closing.post('/v1/sample', { n_samples: 1, skip_steps: 3 });
       expect(refused.headers.get('retry-after')).toBe('5');
       await expectError(refused, 503, 'shutting_down');
-      const health = await closing.health();
+      const answer = await fetch(`${closing.url}/v1/health`);
+      expect(answer.status).toBe(503);
+      const health = (await answer.json()) as { status: string; requests: { rejected: number } };
       expect(health.status).toBe('draining');
       expect(health.requests.rejected).toBe(1);
     } finally {

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { BETA_SCHEDULES } from '../math/betas.ts';
 import { OBJECTIVES } from '../math/ddim-step.ts';
 import { EXECUTION_PROVIDERS } from '../model/model.ts';
+import { parseShard } from '../sinks/shard.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
 const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
@@ -56,6 +57,19 @@ export const SamplerSchema = v.strictObject({
   noise: v.optional(v.nullable(v.string()), null),
   /** Options of plugins, keyed by plugin name. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
+  /** "k/n": compute only shard k (0-based) of n of the items; "auto": k and n from the job engine's variables. */
+  shard: v.optional(
+    v.nullable(
+      v.pipe(
+        v.unknown(),
+        v.check((s) => s === 'auto' || (typeof s === 'string' && parseShard(s) !== undefined), 'expected "k/n" (shard k of n, 0 <= k < n) or "auto"'),
+        v.transform((s) => s as string),
+      ),
+    ),
+    null,
+  ),
+  /** The shard count of shard: auto where the engine gives none (a Kubernetes Indexed Job). */
+  shards: v.optional(v.nullable(integer(1)), null),
 });
 
 export const ServerSchema = v.strictObject({

@@ -2,65 +2,44 @@
  * Results as files, the way the reference tool writes them: {idx}.png per item in
  * save_dir, plus run.json and, on request, samples.npy / latents.npy. Every file is
  * written atomically; a rerun of the same command skips items already on disk.
+ *
+ * A shard (`shard: { index, count }`) writes only its range of the items and keeps its own
+ * record, run.shard-k-of-n.json: it answers isDone for batches wholly outside its range, so
+ * every mode, third-party ones included, skips them unchanged. A batch that straddles a
+ * boundary is computed whole (the same batch an unsharded run computes, so the same bytes
+ * even where the model is not batch-invariant) and only the shard's items are written: at
+ * most one micro-batch of extra work per boundary.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { firstLine, UserError } from '../errors.ts';
-import { listImages } from '../io/images.ts';
 import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
 import { sha256File, sha256Hex } from '../io/sha256.ts';
+import type { BatchProbe } from '../model/batch-invariance.ts';
 import type { ModeBatch } from '../plugin.ts';
 import type { ResultSink, RunInfo, RunSummary } from '../run-types.ts';
+import { type InputRecord, claimSaveDir } from './claim-save-dir.ts';
+import { recordName } from './run-records.ts';
+import { type ItemRange, type Shard, shardLabel, shardRange } from './shard.ts';
 
 export interface FileSinkOptions {
   readonly saveNpy?: boolean;
-  /** Extra fields for run.json (e.g. the CLI's argv). */
+  /** Extra fields for the run record (e.g. the CLI's argv). */
   readonly meta?: Record<string, unknown>;
   /** Receives non-fatal notes, e.g. results beyond this run's count left in the folder. */
   readonly onWarning?: (message: string) => void;
+  /** Write only this shard's items, with a record of its own. */
+  readonly shard?: Shard;
+  /** The batch-invariance check of the model this run uses: recorded, and compared with other runs' in the folder. */
+  readonly batchProbe?: BatchProbe;
 }
 
-const RESULT_FILE = /^(\d+)\.png$/;
-
-/** The indices of the {idx}.png results in a folder, and whether it holds .npy results. */
-function resultsIn(saveDir: string): { indices: number[]; npy: boolean } {
-  let names: string[];
-  try {
-    names = readdirSync(saveDir);
-  } catch (error) {
-    throw new UserError(`cannot read save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
-  }
-  const indices = names.flatMap((name) => {
-    const match = RESULT_FILE.exec(name);
-    return match ? [Number(match[1])] : [];
-  });
-  return { indices, npy: names.includes('samples.npy') || names.includes('latents.npy') };
-}
-
-/** One input image of a run that starts from images: its path under input_dir and its digest. */
-interface InputRecord {
-  readonly file: string;
-  readonly sha256: string;
-}
-
-/**
- * The input images a run that starts from images uses (the first plan.count, as the pipeline
- * lists them), so that an edited or inserted image is caught. They are compared one by one,
- * not folded into the fingerprint, so that a rerun with another --n_samples continues.
- */
-function inputRecords(info: RunInfo, saveDir: string): InputRecord[] | undefined {
-  const inputDir = info.config.sampler.input_dir;
-  if (!info.inputs.includes('images') || !inputDir || !existsSync(inputDir)) return undefined;
-  return listImages(inputDir, saveDir)
-    .slice(0, info.plan.count)
-    .map((file) => ({ file: relative(inputDir, file), sha256: sha256File(file) }));
-}
-
-/** The first of `current` that differs from what an earlier run recorded at its place. */
-function firstChangedInput(recorded: unknown, current: readonly InputRecord[]): number {
-  if (!Array.isArray(recorded)) return -1; // written before inputs were recorded
-  return current.findIndex((input, i) => i < recorded.length && (recorded[i]?.file !== input.file || recorded[i]?.sha256 !== input.sha256));
+export interface FileSink extends ResultSink {
+  /** Items this sink wrote so far (a shard computes, but does not write, its neighbours' items of a straddling batch). */
+  readonly written: number;
+  /** The items this sink writes: all of them, or a shard's range (known after begin). */
+  readonly range: ItemRange | undefined;
 }
 
 /**
@@ -90,131 +69,137 @@ export function runFingerprint(info: RunInfo): string {
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
 }
 
-/**
- * Check that a run may write into saveDir: a folder with results must hold this very run's
- * (same fingerprint, same input images). Returns the input records run.json keeps.
- */
-function claimSaveDir(saveDir: string, runInfo: RunInfo, fingerprint: string, onWarning?: (message: string) => void): InputRecord[] | undefined {
-  const runJson = join(saveDir, 'run.json');
-    let previous: { fingerprint?: string; inputs?: unknown } | undefined;
-    let unreadable = false;
-    if (existsSync(runJson)) {
-      try {
-        previous = JSON.parse(readFileSync(runJson, 'utf8'));
-      } catch {
-        unreadable = true;
-      }
-    }
-    let inputs = inputRecords(runInfo, saveDir);
-    const found = resultsIn(saveDir);
-    const hasResults = found.indices.length > 0 || found.npy;
-    // Only results of this very run may be continued; a folder whose run left nothing behind
-    // (it failed before its first image) is free to take.
-    if (hasResults && previous?.fingerprint === undefined) {
-      const why = unreadable ? 'an unreadable run.json' : 'no run.json';
-      throw new UserError(
-        `save_dir ${saveDir} holds results with ${why}, so not from a run this toolkit can continue; choose another --save_dir or empty it`,
-        { path: 'sampler.save_dir' },
-      );
-    }
-    if (hasResults && previous!.fingerprint !== fingerprint) {
-      throw new UserError(
-        `save_dir ${saveDir} holds results of another run (other settings, model or noise file; see its run.json); choose another --save_dir or empty it`,
-        { path: 'sampler.save_dir' },
-      );
-    }
-    if (hasResults && inputs) {
-      const changed = firstChangedInput(previous!.inputs, inputs);
-      if (changed !== -1) {
-        throw new UserError(
-          `save_dir ${saveDir} holds results made from other input images (${changed}.png came from another ${inputs[changed]!.file}); choose another --save_dir or empty it`,
-          { path: 'sampler.save_dir' },
-        );
-      }
-      // Keep the record of results beyond this run's inputs, so a later, larger rerun checks them too.
-      if (Array.isArray(previous!.inputs) && previous!.inputs.length > inputs.length) {
-        inputs = [...inputs, ...(previous!.inputs.slice(inputs.length) as InputRecord[])];
-      }
-    }
-    const beyond = found.indices.filter((index) => index >= runInfo.plan.count).length;
-    if (beyond > 0) {
-      onWarning?.(
-        `save_dir ${saveDir} also holds ${beyond} image${beyond === 1 ? '' : 's'} beyond this run's ${runInfo.plan.count} (from an earlier, larger run with the same settings); they are left as they are`,
-      );
-    }
-  return inputs;
+/** Create the folder, or say in one line why it cannot be one. */
+function ensureDir(saveDir: string): void {
+  try {
+    mkdirSync(saveDir, { recursive: true });
+    if (!statSync(saveDir).isDirectory()) throw new Error('it is a file');
+  } catch (error) {
+    throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
+  }
 }
 
-export function fileSink(saveDir: string, options: FileSinkOptions = {}): ResultSink {
-  let info: RunInfo | undefined;
-  let fingerprint = '';
-  let inputs: InputRecord[] | undefined;
-  let started = '';
-  let samplesNpy: AtomicAppendFile | undefined;
-  let latentsNpy: AtomicAppendFile | undefined;
-  const runJson = join(saveDir, 'run.json');
+/** What a run record says of the check, in the form other runs compare. */
+function probeFields(probe: BatchProbe | undefined) {
+  if (!probe) return {};
+  const { invariant, digest, batch, ms } = probe;
+  return { batch_invariant: invariant, batch_probe: { digest, batch, ms: Math.round(ms) } };
+}
 
-  const record = (status: string, summary?: RunSummary) => ({
+/** The one-line warning of a failed batch-invariance check. */
+function probeWarning(probe: BatchProbe): string {
+  return (
+    `the model computes a row differently alone and in a batch of ${probe.batch} (max |difference| ${probe.maxDiff.toExponential(2)}): ` +
+    'results may depend on --micro_batch, so reruns and shards into one folder must keep the same --micro_batch'
+  );
+}
+
+/** What a record is made of, besides the sink's options. */
+interface RecordState {
+  readonly info: RunInfo;
+  readonly started: string;
+  readonly fingerprint: string;
+  readonly range: ItemRange;
+  readonly inputs?: InputRecord[];
+  readonly written: number;
+}
+
+/** The run record (run.json, or run.shard-k-of-n.json), as it is written. */
+function runRecord(state: RecordState, options: FileSinkOptions, status: string, summary?: RunSummary) {
+  const { info } = state;
+  const { shard } = options;
+  return {
     status,
-    started,
+    started: state.started,
     finished: summary ? new Date().toISOString() : undefined,
-    fingerprint,
-    mode: info!.mode,
-    seed: info!.seed,
-    items: info!.plan.count,
-    timesteps: info!.timesteps,
-    model: info!.model,
-    config: info!.config,
+    fingerprint: state.fingerprint,
+    mode: info.mode,
+    seed: info.seed,
+    items: info.plan.count,
+    ...(shard ? { shard: { ...shard, ...state.range } } : {}),
+    timesteps: info.timesteps,
+    model: info.model,
+    picture: info.picture,
+    ...probeFields(options.batchProbe),
+    config: info.config,
     timings: summary?.timings,
     computed: summary?.computed,
-    inputs,
+    ...(shard ? { written: summary ? state.written : undefined } : {}),
+    inputs: state.inputs,
     ...options.meta,
-  });
+  };
+}
+
+/** samples.npy (and latents.npy), their headers written; rows are appended as batches come. */
+function openNpy(saveDir: string, info: RunInfo): { samples: AtomicAppendFile; latents?: AtomicAppendFile } {
+  const { count, itemShape } = info.plan;
+  const samples = new AtomicAppendFile(join(saveDir, 'samples.npy'));
+  samples.append(npyHeader([count, ...itemShape]));
+  if (!info.plan.latents) return { samples };
+  const { channels, height, width } = info.shape;
+  const latents = new AtomicAppendFile(join(saveDir, 'latents.npy'));
+  latents.append(npyHeader([count, channels, height, width]));
+  return { samples, latents };
+}
+
+/**
+ * Results as files in saveDir.
+ *
+ * @example
+ * await pipeline.run({ sink: fileSink('out', { shard: { index: 1, count: 4 } }) }); // items [N/4, N/2) and run.shard-1-of-4.json
+ */
+export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSink {
+  const { shard } = options;
+  if (shard && options.saveNpy) {
+    throw new UserError(`--save_npy cannot go with --shard ${shardLabel(shard)}: samples.npy is one file of every item; run unsharded, or use the PNGs`, { path: 'sampler.save_npy' });
+  }
+  let state: RecordState | undefined;
+  let written = 0;
+  let npy: ReturnType<typeof openNpy> | undefined;
+  const name = recordName(shard);
+  const inRange = (i: number) => i >= state!.range.start && i < state!.range.end;
+  const saveRecord = (status: string, summary?: RunSummary) =>
+    writeFileAtomic(join(saveDir, name), JSON.stringify(runRecord({ ...state!, written }, options, status, summary), null, 2));
 
   return {
-    begin(runInfo) {
-      info = runInfo;
-      started = new Date().toISOString();
-      try {
-        mkdirSync(saveDir, { recursive: true });
-        if (!statSync(saveDir).isDirectory()) throw new Error('it is a file');
-      } catch (error) {
-        throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
-      }
-      fingerprint = runFingerprint(runInfo);
-      inputs = claimSaveDir(saveDir, runInfo, fingerprint, options.onWarning);
-      if (options.saveNpy) {
-        const { count, itemShape } = runInfo.plan;
-        samplesNpy = new AtomicAppendFile(join(saveDir, 'samples.npy'));
-        samplesNpy.append(npyHeader([count, ...itemShape]));
-        if (runInfo.plan.latents) {
-          const { channels, height, width } = runInfo.shape;
-          latentsNpy = new AtomicAppendFile(join(saveDir, 'latents.npy'));
-          latentsNpy.append(npyHeader([count, channels, height, width]));
-        }
-      }
-      return writeFileAtomic(runJson, JSON.stringify(record('running'), null, 2));
+    get written() {
+      return written;
+    },
+    get range() {
+      return state?.range;
+    },
+    begin(info) {
+      const range = shard ? shardRange(shard, info.plan.count) : { start: 0, end: info.plan.count };
+      state = { info, started: new Date().toISOString(), fingerprint: runFingerprint(info), range, written: 0 };
+      ensureDir(saveDir);
+      const inputs = claimSaveDir(saveDir, info, runRecord(state, options, 'running'), name, options.onWarning);
+      state = { ...state, inputs };
+      if (options.batchProbe && !options.batchProbe.invariant) options.onWarning?.(probeWarning(options.batchProbe));
+      if (options.saveNpy) npy = openNpy(saveDir, info);
+      return saveRecord('running');
     },
     isDone(start, count) {
       // npy files are rebuilt whole, so a run that writes them recomputes everything.
       if (options.saveNpy) return false;
-      for (let i = start; i < start + count; i++) if (!existsSync(join(saveDir, `${i}.png`))) return false;
+      for (let i = start; i < start + count; i++) if (inRange(i) && !existsSync(join(saveDir, `${i}.png`))) return false;
       return true;
     },
     async write(batch: ModeBatch, pngs) {
-      await Promise.all(pngs.map((png, i) => writeFileAtomic(join(saveDir, `${batch.start + i}.png`), png)));
+      const mine = pngs.flatMap((png, i) => (inRange(batch.start + i) ? [{ index: batch.start + i, png }] : []));
+      await Promise.all(mine.map(({ index, png }) => writeFileAtomic(join(saveDir, `${index}.png`), png)));
+      written += mine.length;
       const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      samplesNpy?.append(bytes(batch.samples));
-      if (latentsNpy && batch.latents) latentsNpy.append(bytes(batch.latents));
+      npy?.samples.append(bytes(batch.samples));
+      if (npy?.latents && batch.latents) npy.latents.append(bytes(batch.latents));
     },
     async finish(summary) {
-      samplesNpy?.commit();
-      latentsNpy?.commit();
-      await writeFileAtomic(runJson, JSON.stringify(record('complete', summary), null, 2));
+      npy?.samples.commit();
+      npy?.latents?.commit();
+      await saveRecord('complete', summary);
     },
     async abort() {
-      samplesNpy?.abort();
-      latentsNpy?.abort();
+      npy?.samples.abort();
+      npy?.latents?.abort();
     },
   };
 }

@@ -35,7 +35,8 @@ export function infoRoutes(app: Hono, service: SamplingService, options: InfoRou
   const { registry, config } = service.pipeline;
   const openapi = openApiDocument(registry, config, { version: options.version, auth: options.auth });
   const plugins = describePlugins(registry);
-  app.get('/v1/health', (c) => c.json(health(service, options.auth)));
+  // 503 while draining: a readiness probe takes the instance out of rotation; the body still reports.
+  app.get('/v1/health', (c) => c.json(health(service, options.auth), service.draining ? 503 : 200));
   app.get('/v1/plugins', (c) => c.json(plugins));
   app.get('/openapi.json', (c) => c.json(openapi));
 }

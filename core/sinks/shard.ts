@@ -1,0 +1,57 @@
+/**
+ * Shards: k of n processes (machines) split one run's items into contiguous ranges and
+ * write them into one shared save_dir. Every item depends only on (seed, index), so the
+ * n shards together write exactly the files of one unsharded run.
+ */
+
+/** Shard `index` (0-based) of `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Items [start, end) of a run. */
+export interface ItemRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+const SHARD_TEXT = /^(\d+)\/(\d+)$/;
+
+/** `"1/4"` -> shard 1 of 4; undefined for anything else, k >= n included. */
+export function parseShard(text: string): Shard | undefined {
+  const match = SHARD_TEXT.exec(text.trim());
+  if (!match) return undefined;
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) return undefined;
+  return { index, count };
+}
+
+/**
+ * The items shard k of n computes: [floor(k·N/n), floor((k+1)·N/n)). The ranges of
+ * k = 0..n−1 cover 0..N−1 once each, and differ in size by at most one item.
+ *
+ * @example
+ * shardRange({ index: 1, count: 4 }, 10); // { start: 2, end: 5 }
+ */
+export function shardRange(shard: Shard, items: number): ItemRange {
+  // BigInt: k·N may pass 2^53 for huge counts, and floor must be exact.
+  const at = (k: number) => Number((BigInt(k) * BigInt(items)) / BigInt(shard.count));
+  return { start: at(shard.index), end: at(shard.index + 1) };
+}
+
+/** The shards of n whose ranges hold any of `indices` (ascending, distinct). */
+export function shardsHolding(indices: readonly number[], count: number, items: number): number[] {
+  const shards: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const { start, end } = shardRange({ index: k, count }, items);
+    if (indices.some((i) => i >= start && i < end)) shards.push(k);
+  }
+  return shards;
+}
+
+/** `"1/4"`: the form --shard takes. */
+export function shardLabel(shard: Shard): string {
+  return `${shard.index}/${shard.count}`;
+}
