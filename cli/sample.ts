@@ -8,6 +8,7 @@ import { type FileSink, fileSink } from '../core/sinks/file-sink.ts';
 import { type Shard, shardLabel } from '../core/sinks/shard.ts';
 import { type ParsedArgs, SAMPLING_FLAG_SYNONYMS } from './args.ts';
 import type { Command } from './command.ts';
+import { stopWhenOrphaned } from './supervise.ts';
 import { formatDuration, progressLine, wantsProgress } from './progress.ts';
 import { resolveConfig } from './resolve-config.ts';
 import { runtimeLabel } from './runtime.ts';
@@ -86,6 +87,7 @@ async function runSample(args: ParsedArgs): Promise<void> {
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const endWatch = stopWhenOrphaned(onSignal);
   try {
     const { sampler } = config;
     const prepared = await pipeline.prepare();
@@ -108,6 +110,7 @@ async function runSample(args: ParsedArgs): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    endWatch();
     await pipeline.dispose();
   }
 }

@@ -21,6 +21,21 @@ export function shouldSupervise(): boolean {
   return process.env[SUPERVISED_ENV] !== '1' && currentRuntime().name !== 'deno';
 }
 
+/**
+ * In the supervised child: call `stop` when the supervisor is gone (killed with SIGKILL, say),
+ * so that an orphan never goes on writing into a folder that a rerun may be using. Returns a
+ * function that ends the watch.
+ */
+export function stopWhenOrphaned(stop: () => void, everyMs = 250): () => void {
+  if (process.env[SUPERVISED_ENV] !== '1') return () => {};
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, everyMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
+
 /** Run this same command line as a supervised child; resolves to the exit code to use. */
 export function superviseSelf(argv: readonly string[]): Promise<number> {
   const script = process.argv[1]!;
