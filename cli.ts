@@ -9,7 +9,7 @@ import { parseArgs } from './cli/args.ts';
 import type { Command } from './cli/command.ts';
 import { shouldSupervise, superviseSelf } from './cli/supervise.ts';
 import { generalUsage } from './cli/usage.ts';
-import { AbortedError, PluginError, UserError, isUserError } from './core/errors.ts';
+import { AbortedError, PluginError, UserError, isUserError, oneLine } from './core/errors.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   sample: async () => (await import('./cli/sample.ts')).sampleCommand,
@@ -56,10 +56,10 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (isUserError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${oneLine(error.message)}\n`);
     process.exitCode = error.exitCode;
   } else if (error instanceof PluginError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${oneLine(error.message)}\n`);
     process.exitCode = 1;
   } else if (error instanceof AbortedError) {
     process.stderr.write('\ninterrupted: finished images are kept; rerun the same command to continue\n');

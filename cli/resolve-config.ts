@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { type DdimConfig, type Override, loadConfig } from '../index.ts';
+import { loadConfig } from '../core/config/load-config.ts';
+import type { Override } from '../core/config/overrides.ts';
+import type { DdimConfig } from '../core/config/schema.ts';
 import type { ParsedArgs } from './args.ts';
 import { warn } from './warnings.ts';
 

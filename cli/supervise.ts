@@ -41,7 +41,8 @@ export function superviseSelf(argv: readonly string[]): Promise<number> {
   const script = process.argv[1]!;
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     stdio: 'inherit',
-    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+    // Under Bun, onnxruntime reads the C environment only: the child must get this from its parent.
+    env: { ...process.env, [SUPERVISED_ENV]: '1', ORT_DISABLE_TELEMETRY: process.env.ORT_DISABLE_TELEMETRY ?? '1' },
   });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let killed = false;

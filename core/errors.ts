@@ -50,3 +50,20 @@ export function isUserError(error: unknown): error is UserError {
 export function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
 }
+
+/** Longest value quoted back in a message: a pasted image must not come back twice over. */
+export const MAX_QUOTED = 60;
+
+/**
+ * Text quoted into a one-line message: line breaks and other control characters written
+ * as escapes, so a value or a path that holds them cannot break the line in two.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** Text quoted into a message: on one line, and cut short (with its length) when long. */
+export function quoteText(text: string, max = MAX_QUOTED): string {
+  const line = oneLine(text);
+  return line.length <= max ? line : `${line.slice(0, max)}… (${text.length} characters)`;
+}

@@ -3,17 +3,19 @@
  * noise, the inputs and the mode's plan and cost. The CLI and the server both run the
  * value this returns; nothing is resolved or validated a second time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { oneLine } from './errors.ts';
 import type { DdimConfig } from './config/schema.ts';
 import { firstLine, PluginError, UserError } from './errors.ts';
 import { directoryImageSource } from './io/image-files.ts';
 import { directoryMaskSource, singleMaskSource } from './io/mask-files.ts';
 import type { ImageSource } from './io/image-source.ts';
-import { type NpyArray, parseNpy } from './io/npy.ts';
+import { type NpyArray, parseNpy, parseNpyHeader } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
-import { type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
+import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
 import { type Registry, pluginOptions } from './registry.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 
@@ -54,14 +56,31 @@ function describeValue(value: unknown): string {
   return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function readNoiseFile(path: string): NpyArray {
+/**
+ * The --noise file, read and checked. Its size and the shape it declares are checked against
+ * the budget before anything is allocated: the bytes read and their float32 copy are two
+ * copies, so a file may take half of it.
+ */
+function readNoiseFile(path: string, modelInfo: ModelInfo): NpyArray {
+  const shown = oneLine(path);
+  const fail = (what: string) => new UserError(`--noise ${shown}: ${what}`, { path: 'sampler.noise' });
+  const rowBytes = 4 * modelInfo.channels * modelInfo.height * modelInfo.width;
+  const budget = memoryBudget() / 2;
+  const tooLarge = (what: string) =>
+    fail(`${what}; at most ${Math.floor(budget / rowBytes)} rows of [${modelInfo.channels},${modelInfo.height},${modelInfo.width}] float32 fit in ${formatBytes(budget)}`);
   let bytes: Uint8Array;
   try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw fail('not a file; expected a .npy array [N,C,H,W]');
+    if (stat.size > budget) throw tooLarge(`the file is ${formatBytes(stat.size)}`);
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UserError(`cannot read noise file ${path}: ${firstLine(error)}`, { path: 'sampler.noise' });
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot read noise file ${shown}: ${oneLine(firstLine(error))}`, { path: 'sampler.noise' });
   }
-  return parseNpy(bytes, path);
+  const header = parseNpyHeader(bytes, shown);
+  if (header.count * 4 > budget) throw tooLarge(`shape [${header.shape}] is ${formatBytes(header.count * 4)} of float32`);
+  return parseNpy(bytes, shown);
 }
 
 /** The input images of a run, opened once and only when the mode asks for them. */
@@ -100,6 +119,111 @@ function masksOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, g
   };
 }
 
+const GiB = 1024 ** 3;
+/** Noise streams are keyed by a uint32 (core/noise/philox.ts): more rows than this would repeat noise. */
+const MAX_ROWS = 2 ** 32;
+/**
+ * Host memory per model row of a micro-batch, in units of its C·H·W float32 values: the
+ * mode's working batch and inputs, the sampler's noise and x0, the model's output, the
+ * frames and PNGs of a finished batch while the next one runs. Measured as peak RSS growth
+ * per row with a trivial model (so that onnxruntime's activations do not count), 5000 rows
+ * against 1: sample 8.4, reconstruction 12.6, inpaint 15.8.
+ */
+const BUFFERS_PER_ROW = 16;
+/** One result's frames, held as the mode's copy, the clamped samples, the rendered pixels and the PNG. */
+const BUFFERS_PER_FRAME = 4;
+/** Bookkeeping per timestep of the chain: ᾱ, β and the step coefficients (measured: ~200 bytes). */
+const BYTES_PER_TIMESTEP = 256;
+
+/**
+ * Host memory a run's buffers may take: half of this machine's, at most 8 GiB (the cap alone
+ * where the runtime may not read the machine's memory: Deno without --allow-sys).
+ */
+export function memoryBudget(): number {
+  let half = Number.POSITIVE_INFINITY;
+  try {
+    half = Math.floor(totalmem() / 2);
+  } catch {
+    // Not permitted: the fixed cap holds.
+  }
+  return Math.min(8 * GiB, half);
+}
+
+/** Bytes in binary units, as messages show them: `1.5 TiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = Number.isInteger(value) || value >= 100 ? String(Math.round(value)) : value.toFixed(1);
+  return unit === 0 ? `${value} bytes` : `${shown} ${units[unit]}`;
+}
+
+/** The chain's length, checked before a schedule lists its timesteps or ᾱ is computed. */
+function checkTotalSteps(config: DdimConfig): void {
+  const total = config.diffusion.params.total_steps;
+  const fit = Math.floor(memoryBudget() / BYTES_PER_TIMESTEP);
+  if (total > fit) {
+    throw new UserError(`diffusion.params.total_steps ${total}: the chain's bookkeeping needs ${formatBytes(total * BYTES_PER_TIMESTEP)}; at most ${fit} timesteps fit in ${formatBytes(memoryBudget())}`, {
+      path: 'diffusion.params.total_steps',
+    });
+  }
+}
+
+/**
+ * Sizes that cannot fit are refused here, after the plan and before any buffer: the rows of
+ * one micro-batch (micro_batch counts model rows; a mode takes whole items, at least one),
+ * the frames of one result, and the run's rows against the noise streams that exist.
+ */
+function checkSizes(config: DdimConfig, mode: ModePlugin, plan: ModePlan, cost: ModeCost, shape: { channels: number; height: number; width: number }): void {
+  const { micro_batch: microBatch, n_samples: nSamples } = config.sampler;
+  const rowsPerItem = cost.rowsPerItem;
+  const setBy = cost.rowsSetBy ? `--${cost.rowsSetBy} ${rowsPerItem}` : `mode "${mode.name}"`;
+  if (plan.count * rowsPerItem > MAX_ROWS) {
+    const what = rowsPerItem === 1 ? 'samples' : `items of ${rowsPerItem} rows (${setBy})`;
+    throw new UserError(`--n_samples ${nSamples}: at most ${Math.floor(MAX_ROWS / rowsPerItem)} ${what} per run, one noise stream each (2^32 streams)`, {
+      path: 'sampler.n_samples',
+    });
+  }
+  const budget = memoryBudget();
+  const rowBytes = 4 * shape.channels * shape.height * shape.width * BUFFERS_PER_ROW;
+  const fitRows = Math.floor(budget / rowBytes);
+  const items = Math.min(plan.count, Math.max(1, Math.floor(microBatch / rowsPerItem)));
+  const rows = items * rowsPerItem;
+  if (rows > fitRows) {
+    const need = formatBytes(rows * rowBytes);
+    const fit = `at most ${fitRows} fit in ${formatBytes(budget)}`;
+    if (items === 1 && rowsPerItem > 1) throw new UserError(`${setBy}: one item of ${rowsPerItem} model rows needs ${need}; at most ${fitRows} rows fit in ${formatBytes(budget)}`, { path: 'sampler.micro_batch' });
+    throw new UserError(`--micro_batch ${microBatch}: one micro-batch of ${rows} samples needs ${need}; ${fit}`, { path: 'sampler.micro_batch' });
+  }
+  const frameBytes = 4 * shape.channels * shape.height * shape.width * BUFFERS_PER_FRAME;
+  if (plan.framesPerItem * frameBytes > budget) {
+    throw new UserError(
+      `mode "${mode.name}": one result of ${plan.framesPerItem} frames needs ${formatBytes(plan.framesPerItem * frameBytes)}; at most ${Math.floor(budget / frameBytes)} frames fit in ${formatBytes(budget)}`,
+    );
+  }
+}
+
+/**
+ * DDIM divides by √ᾱ_t: a β schedule whose product underflows to 0 in float32 at a visited
+ * timestep (β_end near 1 over a long chain) turns every sample into NaN.
+ */
+function checkAlphas(config: DdimConfig, alphas: Float32Array, timesteps: readonly number[]): void {
+  const t = timesteps.find((step) => !(alphas[step]! > 0));
+  if (t === undefined) return;
+  const p = config.diffusion.params;
+  const betas = p.betas
+    ? 'the βs of diffusion.params.betas'
+    : `beta_schedule ${p.beta_schedule} ${p.beta_schedule === 'const' ? `at ${p.beta_end}` : `from ${p.beta_start} to ${p.beta_end}`}`;
+  throw new UserError(
+    `diffusion.params: ᾱ is ${alphas[t]} at timestep ${t} (${betas} over ${p.total_steps} steps), and DDIM divides by √ᾱ; lower beta_end or total_steps`,
+    { path: 'diffusion.params.beta_end' },
+  );
+}
+
 const isCount = (n: unknown, min: number): boolean => Number.isInteger(n) && (n as number) >= min;
 
 function checkPlan(mode: ModePlugin, plan: ModePlan): void {
@@ -122,12 +246,13 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { sampler } = config;
   const mode = registry.get('mode', sampler.mode, 'sampler.mode');
   const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
+  checkTotalSteps(config);
   const timesteps = scheduleTimesteps(registry, config);
   if ((sources.noise || sampler.noise) && mode.startsFrom === 'images') {
     throw new UserError(`--noise (sampler.noise): mode "${mode.name}" starts from its input images, not from noise; leave it out`, { path: 'sampler.noise' });
   }
   const { channels, height, width } = modelInfo;
-  const noise = sources.noise ?? (sampler.noise ? readNoiseFile(sampler.noise) : undefined);
+  const noise = sources.noise ?? (sampler.noise ? readNoiseFile(sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
   const inputs = inputsOnce(config, mode, modelInfo, sources.inputs);
   const planContext: PlanContext<unknown> = {
@@ -145,13 +270,16 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
   const perItem = planCost(plan, timesteps.length);
+  checkSizes(config, mode, plan, perItem, planContext.shape);
+  const alphasCumprod = deps.alphasFor(config);
+  checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
   return {
     config,
     mode,
     modeOptions,
     timesteps,
-    alphasCumprod: deps.alphasFor(config),
+    alphasCumprod,
     plan,
     cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
     planContext,

@@ -1,16 +1,17 @@
 /** Valibot issues worded for users: the config loader's and plugin options' messages. */
 import type * as v from 'valibot';
+import { MAX_QUOTED, oneLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 
-/** Longest value quoted back in a message: a pasted image must not come back twice over. */
-const MAX_QUOTED = 60;
+export { oneLine, quoteText } from '../errors.ts';
 
 /** valibot's `received`, worded for a message and cut short when long. */
-export function describeReceived(received: string): string {
-  if (received === 'undefined') return 'nothing';
+export function describeReceived(raw: string): string {
+  if (raw === 'undefined') return 'nothing';
+  const received = oneLine(raw);
   if (received.length <= MAX_QUOTED) return received;
   const quoted = received.startsWith('"');
-  return `${received.slice(0, MAX_QUOTED)}…${quoted ? '"' : ''} (${received.length - (quoted ? 2 : 0)} characters)`;
+  return `${received.slice(0, MAX_QUOTED)}…${quoted ? '"' : ''} (${raw.length - (quoted ? 2 : 0)} characters)`;
 }
 
 /** Valid keys of the strict object at `path` inside a schema, for suggestions. */

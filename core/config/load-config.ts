@@ -2,13 +2,14 @@
  * Load a YAML config (with `extends:`), apply overrides, validate it with valibot and
  * resolve its paths: the one place a config becomes a DdimConfig.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, firstLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { issueMessage } from './issue-message.ts';
+import { oneLine } from '../errors.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
 import { RUN_OPTIONS } from './run-options.ts';
 import { ConfigSchema, type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
@@ -44,7 +45,17 @@ interface Layer {
 
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
+  return oneLine(rel.startsWith('..') ? file : rel);
+}
+
+/** Keys that would reach into JavaScript's object prototypes when merged. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A value a message names without quoting it whole (it may be huge, or an alias bomb). */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (isPlainObject(value)) return 'a mapping';
+  return typeof value === 'string' ? `"${oneLine(value).slice(0, 60)}"` : String(value);
 }
 
 function isPluginPath(specifier: string): boolean {
@@ -64,7 +75,11 @@ function resolvePathsIn(data: Record<string, unknown>, baseDir: string): void {
 
 function recordOrigins(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
   if (isPlainObject(data)) {
-    for (const [key, value] of Object.entries(data)) recordOrigins(value, prefix ? `${prefix}.${key}` : key, origin, origins);
+    for (const [key, value] of Object.entries(data)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (RESERVED_KEYS.has(key)) throw new ConfigError(`${origin}: ${oneLine(path)}: "${key}" cannot be a config key (it names a JavaScript object's prototype)`, { path });
+      recordOrigins(value, path, origin, origins);
+    }
   } else {
     origins.set(prefix, origin);
   }
@@ -88,12 +103,21 @@ function readLayer(file: string, chain: readonly string[]): Layer {
     const from = chain.length ? ` (extended by ${displayPath(chain.at(-1)!)})` : '';
     throw new ConfigError(`config file not found: ${shown}${from}`);
   }
+  if (!statSync(path).isFile()) throw new ConfigError(`config file ${shown} is not a file; expected a YAML file`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${shown}: ${oneLine(firstLine(error))}`);
+  }
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(path, 'utf8'));
+    // logLevel 'error': a YAML warning (an unknown tag, say) must not print lines of its own.
+    data = parseYaml(text, { logLevel: 'error' });
   } catch (error) {
-    const reason = firstLine(error);
-    throw new ConfigError(`${shown}: not valid YAML: ${reason}`);
+    // The parser recurses per level: a document nested thousands deep overflows the stack.
+    const reason = error instanceof RangeError ? 'nested too deeply' : firstLine(error);
+    throw new ConfigError(`${shown}: not valid YAML: ${oneLine(reason)}`);
   }
   if (data === null || data === undefined) data = {};
   if (!isPlainObject(data)) throw new ConfigError(`${shown}: expected a mapping of keys at the top level, got ${Array.isArray(data) ? 'a list' : typeof data}`);
@@ -102,7 +126,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   let base: Layer = { data: {}, origins: new Map() };
   const parent = data.extends;
   if (parent !== undefined) {
-    if (typeof parent !== 'string') throw new ConfigError(`${shown}: extends: expected a file path, got ${JSON.stringify(parent)}`);
+    if (typeof parent !== 'string') throw new ConfigError(`${shown}: extends: expected a file path, got ${describeValue(parent)}`);
     base = readLayer(resolve(dirname(path), parent), [...chain, path]);
   }
   const { extends: _ignored, ...own } = data;
@@ -137,7 +161,24 @@ export function validateConfig(raw: Record<string, unknown>, origins: Map<string
     const origin = origins.get('diffusion.params.betas') ?? (source ? displayPath(source) : 'config');
     throw new ConfigError(`${origin}: diffusion.params.betas: expected total_steps (${total_steps}) values, got ${betas.length}`, { path: 'diffusion.params.betas' });
   }
+  checkBetaRange(config, origins, source);
   return source ? { ...config, source } : config;
+}
+
+/**
+ * β_start and β_end bound every β of the linear, quad and const schedules: one of 1 or more
+ * makes ᾱ zero or negative, and every sample NaN. (cosine sets its own, below 0.999.)
+ */
+function checkBetaRange(config: DdimConfig, origins: Map<string, string>, source: string | undefined): void {
+  const params = config.diffusion.params;
+  if (params.betas || params.beta_schedule === 'cosine') return;
+  for (const key of ['beta_start', 'beta_end'] as const) {
+    if (params[key] < 1) continue;
+    const path = `diffusion.params.${key}`;
+    const origin = origins.get(path) ?? (source ? displayPath(source) : 'config');
+    const where = origin.startsWith('--') ? origin : `${origin}: ${path}`;
+    throw new ConfigError(`${where}: expected a number in (0, 1) (a β of 1 or more makes ᾱ zero or negative), got ${params[key]}`, { path });
+  }
 }
 
 /** Apply overrides to a raw config, recording where each value came from. */

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
+import { quoteText } from '../errors.ts';
 
 /** One value set from outside the config file: a CLI flag, a dotted override, a request field. */
 export interface Override {
@@ -14,6 +15,14 @@ export interface Override {
 
 const KEY_PATH = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/;
 
+/** Keys that would reach into JavaScript's object prototypes instead of the config. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** An error if `key` is one no config may hold. */
+function checkKey(key: string, where: string): void {
+  if (RESERVED_KEYS.has(key)) throw new ConfigError(`${where}: "${key}" cannot be a config key (it names a JavaScript object's prototype)`);
+}
+
 /**
  * Parse `a.b.c=value`. The value is read as YAML, so `50` is a number, `true` a
  * boolean and `[1, 2]` a list, as they would be in the file.
@@ -21,17 +30,21 @@ const KEY_PATH = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/;
 export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   const path = eq === -1 ? '' : text.slice(0, eq).trim();
+  // Messages quote the override as its origin: on one line, a long value cut short.
+  const origin = eq === -1 ? quoteText(text) : `${quoteText(text.slice(0, eq))}=${quoteText(text.slice(eq + 1))}`;
   if (!KEY_PATH.test(path)) {
-    throw new ConfigError(`override "${text}": expected KEY.PATH=VALUE, e.g. diffusion.params.skip_steps=50`);
+    throw new ConfigError(`override "${origin}": expected KEY.PATH=VALUE, e.g. diffusion.params.skip_steps=50`);
   }
+  for (const key of path.split('.')) checkKey(key, `override "${origin}"`);
   const raw = text.slice(eq + 1);
   let value: unknown;
   try {
-    value = raw.trim() === '' ? null : parseYaml(raw);
+    // logLevel 'error': a YAML warning (an unknown tag, say) must not print a second stderr line.
+    value = raw.trim() === '' ? null : parseYaml(raw, { logLevel: 'error' });
   } catch {
     value = raw;
   }
-  return { path, value, origin: text };
+  return { path, value, origin };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -41,19 +54,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Set a dotted path in a plain object tree, creating sections on the way. */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
+  for (const key of keys) checkKey(key, quoteText(path));
   let node = target;
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (!isPlainObject(next)) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
   node[keys.at(-1)!] = value;
 }
 
+/** The value at a dotted path; own keys only, so `constructor` finds nothing. */
 export function getPath(source: unknown, path: string): unknown {
   let node = source;
   for (const key of path.split('.')) {
-    if (!isPlainObject(node)) return undefined;
+    if (!isPlainObject(node) || !Object.hasOwn(node, key)) return undefined;
     node = node[key];
   }
   return node;

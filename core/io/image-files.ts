@@ -1,3 +1,4 @@
+import { oneLine } from '../errors.ts';
 import { UserError } from '../errors.ts';
 import type { ImageSource } from './image-source.ts';
 import { decodeImage, listImages } from './images.ts';
@@ -5,7 +6,7 @@ import { decodeImage, listImages } from './images.ts';
 /** Images under a directory (recursive, sorted), decoded on demand, one micro-batch at a time. */
 export function directoryImageSource(dir: string, size: number, channels: number, exclude?: string): ImageSource {
   const files = listImages(dir, exclude);
-  if (files.length === 0) throw new UserError(`no images (.png, .jpg, .jpeg, .webp) found under input_dir ${dir}`);
+  if (files.length === 0) throw new UserError(`no images (.png, .jpg, .jpeg, .webp) found under input_dir ${oneLine(dir)}`);
   return bytesImageSource(files, size, channels);
 }
 

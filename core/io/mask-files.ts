@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { oneLine } from '../errors.ts';
 import { UserError } from '../errors.ts';
 import { bytesImageSource } from './image-files.ts';
 import type { ImageSource } from './image-source.ts';
@@ -16,7 +17,7 @@ export function directoryMaskSource(maskDir: string, inputDir: string, inputs: I
   const files = inputs.names.map((name) => join(maskDir, relative(inputDir, name)));
   const missing = files.findIndex((file) => !existsSync(file));
   if (missing !== -1) {
-    throw new UserError(`mask_dir ${maskDir}: no mask for input ${relative(inputDir, inputs.names[missing]!)} (expected ${files[missing]}); masks take the input's name`, {
+    throw new UserError(`mask_dir ${oneLine(maskDir)}: no mask for input ${oneLine(relative(inputDir, inputs.names[missing]!))} (expected ${oneLine(files[missing]!)}); masks take the input's name`, {
       path: 'sampler.mask_dir',
     });
   }
@@ -25,7 +26,7 @@ export function directoryMaskSource(maskDir: string, inputDir: string, inputs: I
 
 /** One mask file for all `count` inputs, decoded once. */
 export function singleMaskSource(file: string, count: number, size: number): ImageSource {
-  if (!existsSync(file)) throw new UserError(`mask file not found: ${file}`, { path: 'sampler.mask' });
+  if (!existsSync(file)) throw new UserError(`mask file not found: ${oneLine(file)}`, { path: 'sampler.mask' });
   const plane = size * size;
   let decoded: Promise<Float32Array> | undefined;
   return {

@@ -1,4 +1,5 @@
-/** NumPy .npy files (format 1.0/2.0, little-endian float32/float64, C order). */
+/** NumPy .npy files (format 1.0/2.0/3.0, little-endian float32/float64, C order). */
+import { oneLine } from '../errors.ts';
 import { UserError } from '../errors.ts';
 
 export interface NpyArray {
@@ -14,37 +15,61 @@ export interface Float64NpyArray {
   readonly data: Float64Array;
 }
 
-/** A decoded .npy header and where its data lie. */
-interface NpyLayout {
+/** A .npy file's header: what it declares, before any data is read. */
+export interface NpyHeaderInfo {
   readonly shape: readonly number[];
   readonly descr: string;
+  /** Values the shape declares (the product of its dimensions). */
   readonly count: number;
+  /** Where the data start. */
+  readonly dataOffset: number;
+}
+
+/** A decoded .npy header and where its data lie. */
+interface NpyLayout extends NpyHeaderInfo {
   readonly body: Uint8Array;
 }
 
-function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
+/**
+ * Read and check a .npy header (format 1.0, 2.0 or 3.0): magic, version, a little-endian
+ * float32/float64 C-order array, a shape of whole numbers. No data are read.
+ */
+export function parseNpyHeader(bytes: Uint8Array, name = 'npy file'): NpyHeaderInfo {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new UserError(`${name}: not a .npy file`);
   const major = bytes[6]!;
+  if (major < 1 || major > 3) throw new UserError(`${name}: .npy format version ${major}.${bytes[7]} is not supported; expected 1.0, 2.0 or 3.0`);
   const headerStart = major === 1 ? 10 : 12;
   if (bytes.length < headerStart) throw new UserError(`${name}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerStart + headerLength > bytes.length) {
+    throw new UserError(`${name}: truncated .npy header (it declares ${headerLength} bytes, the file has ${bytes.length - headerStart} after the preamble)`);
+  }
   const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new UserError(`${name}: unreadable .npy header`);
   if (fortran) throw new UserError(`${name}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
-  if (descr !== '<f4' && descr !== '<f8') throw new UserError(`${name}: dtype ${descr} is not supported; expected float32 (<f4) or float64 (<f8)`);
+  if (descr !== '<f4' && descr !== '<f8') {
+    const shown = oneLine(descr.length > 20 ? `${descr.slice(0, 20)}…` : descr);
+    const hint = descr === '>f4' || descr === '>f8' ? ' (this one is big-endian: save with arr.astype("<f4"))' : '';
+    throw new UserError(`${name}: dtype ${shown} is not supported; expected float32 (<f4) or float64 (<f8)${hint}`);
+  }
   const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!dims.every((d) => /^\d+L?$/.test(d))) throw new UserError(`${name}: unreadable .npy shape (${shapeText.trim()})`);
   // Python 2's numpy wrote long integers with an L suffix.
+  if (!dims.every((d) => /^\d{1,20}L?$/.test(d))) throw new UserError(`${name}: unreadable .npy shape (${oneLine(shapeText.trim().slice(0, 60))})`);
   const shape = dims.map((d) => Number.parseInt(d, 10));
-  const count = shape.reduce((a, b) => a * b, 1);
-  const body = bytes.subarray(headerStart + headerLength);
+  return { shape, descr, count: shape.reduce((a, b) => a * b, 1), dataOffset: headerStart + headerLength };
+}
+
+function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
+  const header = parseNpyHeader(bytes, name);
+  const { shape, descr, count, dataOffset } = header;
+  const body = bytes.subarray(dataOffset);
   const size = descr === '<f4' ? 4 : 8;
   if (body.length < count * size) throw new UserError(`${name}: truncated (${body.length} bytes of data for shape [${shape}])`);
-  return { shape, descr, count, body: body.subarray(0, count * size) };
+  return { ...header, body: body.subarray(0, count * size) };
 }
 
 /** The values of a float32 or float64 layout, copied into an aligned array of `Target`'s type. */

@@ -1,7 +1,8 @@
 /** The ONNX backend of DiffusionModel: an image input x [B,C,H,W] and a timestep input t [B]. */
-import { firstLine, UserError } from '../errors.ts';
+import { oneLine } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import type { DiffusionModel, ModelInfo, ModelOptions, TimestepType } from './model.ts';
-import { type InferenceSession, type OnnxTensor, createSession, createTensor, releaseOnError, staticDim, tensorMetadata } from './onnx-session.ts';
+import { type InferenceSession, type OnnxTensor, createSession, createTensor, ortMessage, releaseOnError, staticDim, tensorMetadata } from './onnx-session.ts';
 
 const TIMESTEP_TYPES: readonly TimestepType[] = ['int64', 'int32', 'float32', 'float64'];
 
@@ -27,7 +28,7 @@ type DiffusionSignature = Omit<ModelInfo, 'path' | 'outputSize' | 'providers'>;
 function readSignature(session: InferenceSession, path: string, expect: ModelOptions['expect']): DiffusionSignature {
   if (session.inputNames.length !== 2 || session.outputNames.length < 1) {
     throw new UserError(
-      `model ${path} has inputs [${session.inputNames.join(', ')}]; expected two: an image x [B,C,H,W] and a timestep t [B]`,
+      `model ${path} has inputs [${session.inputNames.map(oneLine).join(', ')}]; expected two: an image x [B,C,H,W] and a timestep t [B]`,
     );
   }
   // The image input is the 4-D one; the other is the timestep, whatever they are called.
@@ -39,17 +40,17 @@ function readSignature(session: InferenceSession, path: string, expect: ModelOpt
   const timestepName = session.inputNames[1 - imageIndex]!;
   const timestepType = (metas[1 - imageIndex]?.type ?? 'int64') as TimestepType;
   if (!TIMESTEP_TYPES.includes(timestepType)) {
-    throw new UserError(`model ${path}: timestep input "${timestepName}" has type ${timestepType}; supported: ${TIMESTEP_TYPES.join(', ')}`);
+    throw new UserError(`model ${path}: timestep input "${oneLine(timestepName)}" has type ${timestepType}; supported: ${TIMESTEP_TYPES.join(', ')}`);
   }
   const channels = staticDim(imageMeta?.shape[1]) ?? expect?.channels;
   const height = staticDim(imageMeta?.shape[2]) ?? expect?.size;
   const width = staticDim(imageMeta?.shape[3]) ?? expect?.size;
   if (channels === undefined || height === undefined || width === undefined) {
-    throw new UserError(`model ${path}: input "${inputName}" has no static shape; give data.img_channels and data.img_size in the config`);
+    throw new UserError(`model ${path}: input "${oneLine(inputName)}" has no static shape; give data.img_channels and data.img_size in the config`);
   }
   if (expect && (channels !== expect.channels || height !== expect.size || width !== expect.size)) {
     throw new UserError(
-      `model ${path} takes ${inputName} [B,${channels},${height},${width}] but the config says ` +
+      `model ${path} takes ${oneLine(inputName)} [B,${channels},${height},${width}] but the config says ` +
         `data.img_channels=${expect.channels}, data.img_size=${expect.size}`,
     );
   }
@@ -83,16 +84,16 @@ function diffusionRunner(session: InferenceSession, signature: DiffusionSignatur
  * One probe call checks what the metadata cannot (symbolic dims, output shape) before
  * sampling starts; gives the output values per sample.
  */
-async function probeOutputSize(run: RunDiffusion, signature: DiffusionSignature, path: string): Promise<number> {
+async function probeOutputSize(run: RunDiffusion, signature: DiffusionSignature, path: string, fixedBatch: number | undefined): Promise<number> {
   const { inputName, timestepName, outputName, timestepType, channels, height, width } = signature;
   try {
     const probe = await run(new Float32Array(channels * height * width), [0], 1);
     const dims = probe.dims;
     const outputSize = probe.data.length;
-    const spatialOk = dims.length === 4 && dims[2] === height && dims[3] === width;
+    const spatialOk = dims.length === 4 && dims[0] === 1 && dims[2] === height && dims[3] === width;
     if (probe.type !== 'float32' || !spatialOk || (dims[1] !== channels && dims[1] !== 2 * channels)) {
       throw new UserError(
-        `model ${path}: output "${outputName}" is ${probe.type} [${dims.join(',')}]; expected float32 [B,${channels},${height},${width}] ` +
+        `model ${path}: output "${oneLine(outputName)}" is ${probe.type} [${dims.join(',')}] for a batch of 1; expected float32 [B,${channels},${height},${width}] ` +
           `(or [B,${2 * channels},${height},${width}] with learned variance)`,
       );
     }
@@ -100,11 +101,59 @@ async function probeOutputSize(run: RunDiffusion, signature: DiffusionSignature,
     return outputSize;
   } catch (error) {
     if (error instanceof UserError) throw error;
-    const reason = firstLine(error);
+    const reason = ortMessage(error);
+    if (fixedBatch !== undefined && fixedBatch !== 1) {
+      throw new UserError(
+        `model ${path} takes a fixed batch of ${fixedBatch} (input "${oneLine(inputName)}" is [${fixedBatch},${channels},${height},${width}]); ` +
+          'the sampler needs a batch dimension it can set (symbolic, e.g. "batch"), or a fixed batch of 1 with --micro_batch 1',
+      );
+    }
     throw new UserError(
-      `model ${path} does not accept ${inputName} [1,${channels},${height},${width}] float32 with ${timestepName} [1] ${timestepType}: ${reason}`,
+      `model ${path} does not accept ${oneLine(inputName)} [1,${channels},${height},${width}] float32 with ${oneLine(timestepName)} [1] ${timestepType}: ${reason}`,
     );
   }
+}
+
+function firstNonFinite(values: Float32Array, length: number): number {
+  for (let i = 0; i < length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+/**
+ * Model calls past the probe: a batch the network refuses (a fixed batch size, memory it
+ * cannot get) or an output of another size than the probe's is the model file's fault, and
+ * ends the run with one line naming it instead of an onnxruntime stack trace or garbage.
+ */
+function checkedRunner(run: RunDiffusion, info: ModelInfo, fixedBatch: number | undefined): (x: Float32Array, t: ArrayLike<number>, batch: number) => Promise<Float32Array> {
+  const { path, inputName, outputName, outputSize } = info;
+  return async (x, t, batch) => {
+    const fed = firstNonFinite(x, batch * info.channels * info.height * info.width);
+    if (fed !== -1) throw new UserError(`sampling diverged: the model's input holds ${x[fed]} at timestep ${t[0]}; check the diffusion parameters (β, η)`);
+    let out: OnnxTensor;
+    try {
+      out = await run(x, t, batch);
+    } catch (error) {
+      const reason = ortMessage(error);
+      const hint = fixedBatch !== undefined && fixedBatch !== batch
+        ? `; its input "${oneLine(inputName)}" has a fixed batch of ${fixedBatch}: give --micro_batch ${fixedBatch}`
+        : /alloc|memory/i.test(reason) ? '; a smaller --micro_batch needs less memory' : '';
+      throw new UserError(`model ${oneLine(path)} failed on a batch of ${batch}: ${reason}${hint}`);
+    }
+    if (out.type !== 'float32' || out.data.length !== batch * outputSize) {
+      throw new UserError(
+        `model ${oneLine(path)}: output "${oneLine(outputName)}" is ${out.type} [${out.dims.join(',')}] for a batch of ${batch}; ` +
+          `expected float32 with ${outputSize} values per sample, as for a batch of 1`,
+      );
+    }
+    const data = out.data as Float32Array;
+    // NaN or ±∞ from the network would pass through every later step into black images.
+    const bad = firstNonFinite(data, data.length);
+    if (bad !== -1) {
+      const sample = Math.floor(bad / outputSize);
+      throw new UserError(`model ${oneLine(path)} returned ${data[bad]} (sample ${sample} of a batch of ${batch}, timestep ${t[sample]}) for finite inputs; its output must be finite`);
+    }
+    return data;
+  };
 }
 
 /**
@@ -116,19 +165,22 @@ async function probeOutputSize(run: RunDiffusion, signature: DiffusionSignature,
  */
 export async function loadOnnxModel(path: string, options: ModelOptions = {}): Promise<DiffusionModel> {
   const { session, providers } = await createSession(path, options);
-  const { signature, run, outputSize } = await releaseOnError(session, async () => {
-    const signature = readSignature(session, path, options.expect);
+  const { signature, run, fixedBatch, outputSize } = await releaseOnError(session, async () => {
+    // Messages quote the path and the file's names on one line, whatever they hold.
+    const shown = oneLine(path);
+    const signature = readSignature(session, shown, options.expect);
+    const fixedBatch = staticDim(tensorMetadata(session, signature.inputName, true)?.shape[0]);
     const run = diffusionRunner(session, signature);
-    return { signature, run, outputSize: await probeOutputSize(run, signature, path) };
+    return { signature, run, fixedBatch, outputSize: await probeOutputSize(run, signature, shown, fixedBatch) };
   });
   const info: ModelInfo = { path, ...signature, outputSize, providers };
+  const checked = checkedRunner(run, info, fixedBatch);
   let disposed = false;
   return {
     info,
     async run(x, t, batch) {
       if (disposed) throw new Error('model used after dispose()');
-      const out = await run(x, t, batch);
-      return out.data as Float32Array;
+      return checked(x, t, batch);
     },
     async dispose() {
       if (disposed) return;

@@ -18,6 +18,11 @@ export function initialNoiseSource(
   if (given.shape.length < 2 || rowSize !== size) {
     throw new UserError(`${label}: expected an array of shape [N,${itemShape.join(',')}] (the model's input), got [${given.shape.join(',')}]`);
   }
+  // NaN or ±∞ in x_T spreads to every later step: the image would be black, not an error.
+  const bad = given.data.findIndex((v) => !Number.isFinite(v));
+  if (bad !== -1) {
+    throw new UserError(`${label}: holds ${given.data[bad]} (row ${Math.floor(bad / size)}, value ${bad % size}); x_T must be finite numbers`);
+  }
   const rows = given.shape[0]!;
   return (out, offset, stream) => {
     if (stream >= rows) {
