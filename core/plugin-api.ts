@@ -20,5 +20,6 @@ export type {
 export type { DdimSampler, NoiseStreams, SampleOptions, SampleStep, SamplerHooks, StepEvent, StepHookResult } from './sampler.ts';
 export { PluginError, UserError } from './errors.ts';
 export { clampUnit } from './math/clamp.ts';
+export { pairFrames } from './math/pair-frames.ts';
 export { allTimesteps, linspace, roundHalfEven, skipOrAll } from './schedule-helpers.ts';
 export { fillGaussian, INITIAL_STEP, type NoiseKey } from './noise/philox.ts';

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type ModeBatch, type SampleStep, UserError, clampUnit, defineMode } from '../../../core/plugin-api.ts';
+import { type ModeBatch, type SampleStep, UserError, clampUnit, defineMode, pairFrames } from '../../../core/plugin-api.ts';
 import { type LowPassShape, replaceLowPass } from './low-pass.ts';
 
 export interface IlvrOptions {
@@ -71,11 +71,7 @@ export const ilvr = defineMode<IlvrOptions>({
       }
       await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, onStep: guide });
       const samples = clampUnit(x.slice(0, count * size));
-      const frames = new Float32Array(count * 2 * size);
-      for (let s = 0; s < count; s++) {
-        frames.set(references.subarray(s * size, (s + 1) * size), 2 * s * size);
-        frames.set(samples.subarray(s * size, (s + 1) * size), (2 * s + 1) * size);
-      }
+      const frames = pairFrames(references, samples, count, size);
       yield { start, count, samples, frames };
     }
   },

@@ -1,4 +1,4 @@
-import { type ModeBatch, clampUnit, defineMode } from '../../../core/plugin-api.ts';
+import { type ModeBatch, clampUnit, defineMode, pairFrames } from '../../../core/plugin-api.ts';
 
 /** DDIM inversion of real images to latents, then DDIM sampling back; PNGs show input | reconstruction. */
 export const reconstruction = defineMode({
@@ -35,11 +35,7 @@ export const reconstruction = defineMode({
       for (let s = 0; s < count; s++) streams[s] = start + s;
       await sampler.sample(x, count, { streams, domain: 2 });
       const samples = clampUnit(x.slice(0, count * size));
-      const frames = new Float32Array(count * 2 * size);
-      for (let s = 0; s < count; s++) {
-        frames.set(originals.subarray(s * size, (s + 1) * size), 2 * s * size);
-        frames.set(samples.subarray(s * size, (s + 1) * size), (2 * s + 1) * size);
-      }
+      const frames = pairFrames(originals, samples, count, size);
       yield { start, count, samples, frames, latents };
     }
   },

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type ModeBatch, type PlanContext, clampUnit, defineMode } from '../../../core/plugin-api.ts';
+import { type ModeBatch, type PlanContext, clampUnit, defineMode, pairFrames } from '../../../core/plugin-api.ts';
 import { startIndex } from './start-index.ts';
 
 export { startIndex };
@@ -67,11 +67,7 @@ export const sdedit = defineMode<SdeditOptions>({
       sampler.diffuse(x, count, from, { streams, domain: FORWARD_NOISE_DOMAIN });
       await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, from });
       const samples = clampUnit(x.slice(0, count * size));
-      const frames = new Float32Array(count * 2 * size);
-      for (let s = 0; s < count; s++) {
-        frames.set(originals.subarray(s * size, (s + 1) * size), 2 * s * size);
-        frames.set(samples.subarray(s * size, (s + 1) * size), (2 * s + 1) * size);
-      }
+      const frames = pairFrames(originals, samples, count, size);
       yield { start, count, samples, frames };
     }
   },
