@@ -19,7 +19,8 @@ export {
 export { DdimSampler, type SamplerSettings } from './sampler.ts';
 export { philox4x32 } from './noise/philox.ts';
 export type { DiffusionModel, ModelInfo, ModelOptions, ExecutionProvider } from './model/model.ts';
-export { loadOnnxModel } from './model/onnx-model.ts';
+export { loadOnnxModel, loadWebModel } from './model/backends.ts';
+export type { WebModelOptions } from './model/onnx-web-model.ts';
 export { parseNpy, encodeNpy, npyHeader, type NpyArray } from './io/npy.ts';
 export { decodeImage, encodePng, listImages, renderPicture, toByte } from './io/images.ts';
 export { bytesImageSource, directoryImageSource } from './io/image-files.ts';

@@ -3,13 +3,14 @@
  * plugin -> rendered results handed to a sink (files for the CLI, memory for the server).
  * It knows no plugin by name: modes and schedules come from the registry it is given.
  */
+import { readFileSync } from 'node:fs';
 import type { DdimConfig } from './config/schema.ts';
 import { executeRun } from './execute-run.ts';
-import { UserError } from './errors.ts';
+import { UserError, firstLine, oneLine } from './errors.ts';
 import { sha256File } from './io/sha256.ts';
+import { loadOnnxModel, loadWebModel } from './model/backends.ts';
 import { alphasCumprod } from './math/betas.ts';
 import type { DiffusionModel } from './model/model.ts';
-import { loadOnnxModel } from './model/onnx-model.ts';
 import { prepareRun } from './prepare-run.ts';
 import type { Registry } from './registry.ts';
 import type { PreparedRun, RunHooks, RunOptions, RunSources, RunSummary } from './run-types.ts';
@@ -84,6 +85,15 @@ export class Pipeline {
   }
 }
 
+/** The web backend takes bytes: the file is read here, on the native side of the toolkit. */
+function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UserError(`model file not found or unreadable: ${oneLine(path)} (${firstLine(error)})`, { path: 'sampler.weights' });
+  }
+}
+
 /**
  * Load the model and plugins a config names and return the shared pipeline.
  *
@@ -98,12 +108,21 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Pr
   if (deps.model) return new Pipeline({ config, registry, model: deps.model });
   const { sampler, data } = config;
   if (!sampler.weights) throw new UserError('no model file: give --weights MODEL.onnx (sampler.weights)', { path: 'sampler.weights' });
-  const model = await loadOnnxModel(sampler.weights, {
-    providers: sampler.providers,
-    intraOpThreads: sampler.intra_op_threads,
-    interOpThreads: sampler.inter_op_threads,
-    expect: { channels: data.img_channels, size: data.img_size },
-    onWarning: deps.onWarning,
-  });
+  const expect = { channels: data.img_channels, size: data.img_size };
+  // Each backend is loaded only when chosen: the web one must run where no native addon can load.
+  const model =
+    sampler.backend === 'web'
+      ? await loadWebModel(readModelFile(sampler.weights), {
+          label: sampler.weights,
+          intraOpThreads: sampler.intra_op_threads,
+          expect,
+        })
+      : await loadOnnxModel(sampler.weights, {
+          providers: sampler.providers,
+          intraOpThreads: sampler.intra_op_threads,
+          interOpThreads: sampler.inter_op_threads,
+          expect,
+          onWarning: deps.onWarning,
+        });
   return new Pipeline({ config, registry, model, modelSha256: sha256File(sampler.weights), ownsModel: true });
 }

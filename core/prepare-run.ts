@@ -6,9 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { oneLine } from './errors.ts';
+import { oneLine, firstLine, PluginError, UserError } from './errors.ts';
 import type { DdimConfig } from './config/schema.ts';
-import { firstLine, PluginError, UserError } from './errors.ts';
 import { directoryImageSource } from './io/image-files.ts';
 import { directoryMaskSource, singleMaskSource } from './io/mask-files.ts';
 import type { ImageSource } from './io/image-source.ts';

@@ -1,6 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors.ts';
-import { quoteText } from '../errors.ts';
+import { ConfigError, quoteText } from '../errors.ts';
 
 /** One value set from outside the config file: a CLI flag, a dotted override, a request field. */
 export interface Override {

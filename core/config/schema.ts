@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { BETA_SCHEDULES } from '../math/betas.ts';
 import { OBJECTIVES } from '../math/ddim-step.ts';
-import { EXECUTION_PROVIDERS } from '../model/model.ts';
+import { EXECUTION_PROVIDERS, MODEL_BACKENDS } from '../model/model.ts';
 import { parseShard } from '../sinks/shard.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
@@ -38,6 +38,8 @@ export const DiffusionParamsSchema = v.strictObject({
 export const SamplerSchema = v.strictObject({
   /** The ONNX model file. */
   weights: v.optional(v.nullable(v.string()), null),
+  /** native: onnxruntime-node; web: onnxruntime-web (WebAssembly), which needs no native addon. */
+  backend: v.optional(v.picklist(MODEL_BACKENDS), 'native'),
   providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
   intra_op_threads: v.optional(integer(0), 0),
   inter_op_threads: v.optional(integer(1), 1),

@@ -1,5 +1,4 @@
-import { oneLine } from '../errors.ts';
-import { UserError } from '../errors.ts';
+import { oneLine, UserError } from '../errors.ts';
 import type { ImageSource } from './image-source.ts';
 import { decodeImage, listImages } from './images.ts';
 

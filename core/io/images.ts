@@ -2,8 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import { oneLine } from '../errors.ts';
-import { firstLine, UserError } from '../errors.ts';
+import { oneLine, firstLine, UserError } from '../errors.ts';
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;
 /**

@@ -6,8 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { oneLine } from '../errors.ts';
-import { UserError } from '../errors.ts';
+import { oneLine, UserError } from '../errors.ts';
 import { bytesImageSource } from './image-files.ts';
 import type { ImageSource } from './image-source.ts';
 import { decodeImage } from './images.ts';

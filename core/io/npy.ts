@@ -1,6 +1,5 @@
 /** NumPy .npy files (format 1.0/2.0/3.0, little-endian float32/float64, C order). */
-import { oneLine } from '../errors.ts';
-import { UserError } from '../errors.ts';
+import { oneLine, UserError } from '../errors.ts';
 
 export interface NpyArray {
   readonly shape: readonly number[];

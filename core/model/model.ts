@@ -1,8 +1,13 @@
 /** The small interface the rest of the toolkit sees of a diffusion network. */
 
 export type TimestepType = 'int64' | 'int32' | 'float32' | 'float64';
-export type ExecutionProvider = 'cpu' | 'cuda';
+/** What a session runs on: the native backend's cpu and cuda, the web backend's wasm and webgpu. */
+export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm' | 'webgpu';
+/** The providers a config may ask the native backend for. */
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda'];
+/** Model backends: onnxruntime-node (native addon) or onnxruntime-web (WebAssembly). */
+export type ModelBackend = 'native' | 'web';
+export const MODEL_BACKENDS: readonly ModelBackend[] = ['native', 'web'];
 
 export interface ModelInfo {
   /** The model file, as given. */

@@ -1,0 +1,73 @@
+/**
+ * The web backend (onnxruntime-web, WebAssembly) behind the same model interface: the parity
+ * cases through the real CLI with `--backend web`, to the native backend's limits, and the
+ * shipped model's PNGs against the native backend's.
+ */
+import { describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { parseNpy } from '../core/io/npy.ts';
+import { runCli } from './support/cli.ts';
+import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
+
+/** The native backend's limit for the sample and interpolate cases (test/parity.test.ts). */
+const SAMPLES_TOLERANCE = 2.5e-4;
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+// Reconstruction is left to the native test: its end-to-end figure is ill-conditioned by design.
+const cases = readdirSync(PARITY).filter((name) => existsSync(join(PARITY, name, 'case.json')) && !name.startsWith('reconstruction'));
+
+describe('the web backend', () => {
+  for (const name of cases) {
+    test(`${name}: --backend web reproduces expected.npy`, async () => {
+      const dir = join(PARITY, name);
+      const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { args: string[] };
+      const out = tempDirSync();
+      const result = await runCli(['sample', '-c', 'config.yaml', '--weights', TINY_MODEL, ...spec.args, '--backend', 'web', '--save_dir', out, '--save_npy', '--quiet'], { cwd: dir });
+      expect(result.exitCode).toBe(0);
+      const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+      expect(run.model.providers).toEqual(['wasm']);
+      const ours = parseNpy(readFileSync(join(out, 'samples.npy'))).data as Float32Array;
+      const expected = parseNpy(readFileSync(join(dir, 'expected.npy'))).data as Float32Array;
+      expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(SAMPLES_TOLERANCE);
+    });
+  }
+
+  test('the shipped model: PNGs of the two backends differ by at most one level on few pixels', async () => {
+    const flags = ['--n_samples', '16', '--skip_steps', '20', '--seed', '7', '--micro_batch', '16', '--quiet'];
+    const native = tempDirSync();
+    const web = tempDirSync();
+    expect((await runCli(['sample', ...flags, '--save_dir', native])).exitCode).toBe(0);
+    expect((await runCli(['sample', ...flags, '--backend', 'web', '--save_dir', web])).exitCode).toBe(0);
+    let pixels = 0;
+    let differing = 0;
+    let largest = 0;
+    for (let i = 0; i < 16; i++) {
+      const a = await sharp(join(native, `${i}.png`)).raw().toBuffer();
+      const b = await sharp(join(web, `${i}.png`)).raw().toBuffer();
+      for (let j = 0; j < a.length; j++) {
+        const d = Math.abs(a[j]! - b[j]!);
+        if (d > 0) differing++;
+        largest = Math.max(largest, d);
+      }
+      pixels += a.length;
+    }
+    console.log(`web vs native backend: ${differing} of ${pixels} pixels differ (${((100 * differing) / pixels).toFixed(3)}%), by at most ${largest} level(s)`);
+    expect(largest).toBeLessThanOrEqual(1);
+    expect(differing / pixels).toBeLessThanOrEqual(0.001);
+  });
+
+  test('an unknown backend is a one-line error naming the valid ones', async () => {
+    const result = await runCli(['sample', '--backend', 'wasm', '--n_samples', '1', '--save_dir', tempDirSync(), '--quiet']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('native');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
