@@ -5,25 +5,18 @@
  * difference at all, which shows the comparisons are of like with like.
  */
 import { describe, expect, test } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeNpy, parseNpy } from '../core/io/npy.ts';
+import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
+import { parityNoiseFile } from './support/parity-noise.ts';
 
 const CASE = join(PARITY, 'sample_uniform10');
 const SIZE = 3 * 32 * 32;
 const FRAMES = 4;
 
-/** A noise file whose rows are the given rows of the parity case's noise.npy. */
-function noiseFile(dir: string, name: string, rows: readonly number[]): string {
-  const source = parseNpy(readFileSync(join(CASE, 'noise.npy'))).data;
-  const data = new Float32Array(rows.length * SIZE);
-  rows.forEach((row, i) => data.set(source.subarray(row * SIZE, (row + 1) * SIZE), i * SIZE));
-  const path = join(dir, name);
-  writeFileSync(path, encodeNpy([rows.length, 3, 32, 32], data));
-  return path;
-}
+const noiseFile = parityNoiseFile;
 
 /** The results of one run of the real CLI (samples.npy), one Float32Array per image or frame. */
 async function results(flags: string[]): Promise<Float32Array[]> {

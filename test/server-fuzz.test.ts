@@ -5,18 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type TestServer, eventually, startServer } from './support/server.ts';
+import { prng } from './support/prng.ts';
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELDS = ['n_samples', 'seed', 'ddim_eta', 'skip_type', 'skip_steps', 'n_interpolate', 'options', 'preview_every', 'images'];
 const PATHS = ['/v1/sample', '/v1/interpolate', '/v1/reconstruction'];

@@ -10,6 +10,7 @@ import { isUserError } from '../../core/errors.ts';
 import { parseNpy } from '../../core/io/npy.ts';
 import { cliCommand } from './cli.ts';
 import { ROOT } from './paths.ts';
+import { prng } from './prng.ts';
 
 /** FUZZ_SEED replays another draw; the default is fixed, so a failure reproduces. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20240611);
@@ -18,17 +19,6 @@ export const CASE_TIMEOUT_MS = 30_000;
 /** Processes at once: CI has two cores. */
 const CONCURRENCY = 2;
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeded draws, consumed in a fixed order. */
 export interface Draws {

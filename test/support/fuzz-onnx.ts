@@ -5,23 +5,11 @@
  * fuzz needs every tensor type (test/support/onnx-builder.ts writes float and int64 only).
  */
 import type { Draws } from './fuzz-harness.ts';
+import { concat, varint } from './onnx-builder.ts';
 
 const DTYPES = { float: 1, uint8: 2, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, double: 11 } as const;
 export type DType = keyof typeof DTYPES;
 
-function varint(value: number): number[] {
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return out;
-}
-
-const concat = (parts: readonly (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const int = (field: number, value: number) => concat([varint(field << 3), varint(value)]);
 const bytes = (field: number, data: Uint8Array) => concat([varint((field << 3) | 2), varint(data.length), data]);
 const text = (field: number, value: string) => bytes(field, new TextEncoder().encode(value));

@@ -5,7 +5,8 @@
 
 type Field = Uint8Array;
 
-function varint(value: number | bigint): number[] {
+/** Protobuf's base-128 varint. */
+export function varint(value: number | bigint): number[] {
   let v = BigInt.asUintN(64, BigInt(value));
   const out: number[] = [];
   do {
@@ -17,7 +18,7 @@ function varint(value: number | bigint): number[] {
   return out;
 }
 
-function concat(parts: readonly (Uint8Array | number[])[]): Uint8Array {
+export function concat(parts: readonly (Uint8Array | number[])[]): Uint8Array {
   const length = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(length);
   let offset = 0;

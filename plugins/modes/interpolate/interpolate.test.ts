@@ -1,22 +1,14 @@
 import { describe, expect, test } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPipeline, encodeNpy, loadConfig, memorySink, parseNpy, runOptionOverrides } from '../../../index.ts';
+import { createPipeline, loadConfig, memorySink, runOptionOverrides } from '../../../index.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from '../../../test/support/fixtures.ts';
+import { parityNoiseFile } from '../../../test/support/parity-noise.ts';
 
 const CASE = join(PARITY, 'sample_uniform10');
 const SIZE = 3 * 32 * 32;
 const FRAMES = 5;
 
-/** A noise file holding the given rows of the parity case's noise.npy. */
-function noiseFile(dir: string, name: string, rows: readonly number[]): string {
-  const source = parseNpy(readFileSync(join(CASE, 'noise.npy'))).data;
-  const data = new Float32Array(rows.length * SIZE);
-  rows.forEach((row, i) => data.set(source.subarray(row * SIZE, (row + 1) * SIZE), i * SIZE));
-  const path = join(dir, name);
-  writeFileSync(path, encodeNpy([rows.length, 3, 32, 32], data));
-  return path;
-}
+const noiseFile = parityNoiseFile;
 
 async function run(values: Record<string, unknown>): Promise<Float32Array> {
   const config = loadConfig(join(CASE, 'config.yaml'), { overrides: runOptionOverrides({ weights: TINY_MODEL, skip_steps: 5, ...values }) });
