@@ -3,7 +3,7 @@
  * `plugins:` and every --plugin), as the JSON the server answers at GET /v1/plugins.
  * Loads no model, so it also checks that a plugin module loads before a long run.
  */
-import { createDefaultRegistry } from '../index.ts';
+import { createDefaultRegistry, loadPlugins } from '../index.ts';
 import { describePlugins } from '../server/describe-plugins.ts';
 import type { ParsedArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -27,7 +27,7 @@ function pluginsUsage(): string {
 
 async function runPlugins(args: ParsedArgs): Promise<void> {
   const config = resolveConfig(args);
-  const registry = await createDefaultRegistry().load(config.plugins);
+  const registry = await loadPlugins(createDefaultRegistry(), config.plugins);
   process.stdout.write(`${JSON.stringify(describePlugins(registry), null, 2)}\n`);
 }
 

@@ -3,7 +3,8 @@
  * mode's micro-batches, PNG rendering, and the sink. PNG encoding and writing of one batch
  * overlap the next batch's model calls.
  */
-import { encodePng, pictureSize, renderPicture } from './io/images.ts';
+import { encodePng } from './io/png.ts';
+import { pictureSize, renderPicture } from './io/picture.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { PluginError } from './errors.ts';
 import { type ModeBatch, type ModeContext, modeInputs } from './plugin.ts';

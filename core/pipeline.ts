@@ -1,18 +1,17 @@
 /**
  * The pipeline every front end shares: config -> schedule + model + DDIM engine -> a mode
  * plugin -> rendered results handed to a sink (files for the CLI, memory for the server).
- * It knows no plugin by name: modes and schedules come from the registry it is given.
+ * It knows no plugin by name: modes and schedules come from the registry it is given, and
+ * no file system: files come through its host (./io/local-host.ts where there are files).
  */
-import { readFileSync } from 'node:fs';
 import type { DdimConfig } from './config/schema.ts';
 import { executeRun } from './execute-run.ts';
-import { UserError, firstLine, oneLine } from './errors.ts';
-import { sha256File } from './io/sha256.ts';
-import { loadOnnxModel, loadWebModel } from './model/backends.ts';
 import { alphasCumprod } from './math/betas.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { prepareRun } from './prepare-run.ts';
 import type { Registry } from './registry.ts';
+import { portableHost } from './io/portable-host.ts';
+import type { RunHost } from './run-host.ts';
 import type { PreparedRun, RunHooks, RunOptions, RunSources, RunSummary } from './run-types.ts';
 
 export interface PipelineOptions {
@@ -23,15 +22,8 @@ export interface PipelineOptions {
   readonly modelSha256?: string;
   /** Whether dispose() disposes the model too (it does when the pipeline loaded it). */
   readonly ownsModel?: boolean;
-}
-
-export interface PipelineDeps {
-  /** The modes and schedules to run (the package root's createPipeline defaults to the built-ins). */
-  readonly registry: Registry;
-  /** An already loaded model; default: the config's sampler.weights. */
-  readonly model?: DiffusionModel;
-  /** Receives non-fatal notes (e.g. a fallback from CUDA to CPU). */
-  readonly onWarning?: (message: string) => void;
+  /** Files the config names (noise, input and mask folders) and the machine's memory; default: the portable host (no files; PNG inputs). */
+  readonly host?: RunHost;
 }
 
 export class Pipeline {
@@ -39,6 +31,7 @@ export class Pipeline {
   readonly registry: Registry;
   readonly model: DiffusionModel;
   readonly modelSha256: string;
+  readonly host: RunHost;
   readonly #ownsModel: boolean;
   readonly #alphas = new Map<string, Float32Array>();
 
@@ -48,6 +41,7 @@ export class Pipeline {
     this.model = options.model;
     this.modelSha256 = options.modelSha256 ?? '';
     this.#ownsModel = options.ownsModel ?? false;
+    this.host = options.host ?? portableHost;
   }
 
   #alphasFor = (config: DdimConfig): Float32Array => {
@@ -66,7 +60,7 @@ export class Pipeline {
    * schedule, timesteps, noise, inputs, plan and cost. Throws a UserError before any model call.
    */
   prepare(config: DdimConfig = this.config, sources: RunSources = {}): Promise<PreparedRun> {
-    return prepareRun({ registry: this.registry, modelInfo: this.model.info, alphasFor: this.#alphasFor }, config, sources);
+    return prepareRun({ registry: this.registry, modelInfo: this.model.info, alphasFor: this.#alphasFor, host: this.host }, config, sources);
   }
 
   /** Carry out a prepared run and hand every finished micro-batch to the sink. */
@@ -83,46 +77,4 @@ export class Pipeline {
   async dispose(): Promise<void> {
     if (this.#ownsModel) await this.model.dispose();
   }
-}
-
-/** The web backend takes bytes: the file is read here, on the native side of the toolkit. */
-function readModelFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UserError(`model file not found or unreadable: ${oneLine(path)} (${firstLine(error)})`, { path: 'sampler.weights' });
-  }
-}
-
-/**
- * Load the model and plugins a config names and return the shared pipeline.
- *
- * @example
- * const config = loadConfig('models/ddpm_fashion_mnist.yaml');
- * const pipeline = await createPipeline(config, { registry: createDefaultRegistry() });
- * await pipeline.run({ sink: memorySink() });
- */
-export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Promise<Pipeline> {
-  const { registry } = deps;
-  await registry.load(config.plugins);
-  if (deps.model) return new Pipeline({ config, registry, model: deps.model });
-  const { sampler, data } = config;
-  if (!sampler.weights) throw new UserError('no model file: give --weights MODEL.onnx (sampler.weights)', { path: 'sampler.weights' });
-  const expect = { channels: data.img_channels, size: data.img_size };
-  // Each backend is loaded only when chosen: the web one must run where no native addon can load.
-  const model =
-    sampler.backend === 'web'
-      ? await loadWebModel(readModelFile(sampler.weights), {
-          label: sampler.weights,
-          intraOpThreads: sampler.intra_op_threads,
-          expect,
-        })
-      : await loadOnnxModel(sampler.weights, {
-          providers: sampler.providers,
-          intraOpThreads: sampler.intra_op_threads,
-          interOpThreads: sampler.inter_op_threads,
-          expect,
-          onWarning: deps.onWarning,
-        });
-  return new Pipeline({ config, registry, model, modelSha256: sha256File(sampler.weights), ownsModel: true });
 }

@@ -3,19 +3,15 @@
  * noise, the inputs and the mode's plan and cost. The CLI and the server both run the
  * value this returns; nothing is resolved or validated a second time.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { totalmem } from 'node:os';
-import { resolve } from 'node:path';
 import { oneLine, firstLine, PluginError, UserError } from './errors.ts';
 import type { DdimConfig } from './config/schema.ts';
-import { directoryImageSource } from './io/image-files.ts';
-import { directoryMaskSource, singleMaskSource } from './io/mask-files.ts';
 import type { ImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy, parseNpyHeader } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
 import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
 import { type Registry, pluginOptions } from './registry.ts';
+import type { RunHost } from './run-host.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 
 
@@ -25,6 +21,8 @@ export interface PrepareDeps {
   readonly modelInfo: ModelInfo;
   /** ᾱ for a config (the pipeline caches it per beta schedule). */
   readonly alphasFor: (config: DdimConfig) => Float32Array;
+  /** Files named in the config, and the machine's memory. */
+  readonly host: RunHost;
 }
 
 /** The timestep sequence a config asks for, checked. */
@@ -60,19 +58,19 @@ function describeValue(value: unknown): string {
  * the budget before anything is allocated: the bytes read and their float32 copy are two
  * copies, so a file may take half of it.
  */
-function readNoiseFile(path: string, modelInfo: ModelInfo): NpyArray {
+function readNoiseFile(host: RunHost, path: string, modelInfo: ModelInfo): NpyArray {
   const shown = oneLine(path);
   const fail = (what: string) => new UserError(`--noise ${shown}: ${what}`, { path: 'sampler.noise' });
   const rowBytes = 4 * modelInfo.channels * modelInfo.height * modelInfo.width;
-  const budget = memoryBudget() / 2;
+  const budget = memoryBudget(host) / 2;
   const tooLarge = (what: string) =>
     fail(`${what}; at most ${Math.floor(budget / rowBytes)} rows of [${modelInfo.channels},${modelInfo.height},${modelInfo.width}] float32 fit in ${formatBytes(budget)}`);
   let bytes: Uint8Array;
   try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw fail('not a file; expected a .npy array [N,C,H,W]');
-    if (stat.size > budget) throw tooLarge(`the file is ${formatBytes(stat.size)}`);
-    bytes = readFileSync(path);
+    const size = host.fileSize(path);
+    if (size === undefined) throw fail('not a file; expected a .npy array [N,C,H,W]');
+    if (size > budget) throw tooLarge(`the file is ${formatBytes(size)}`);
+    bytes = host.readFile(path);
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`cannot read noise file ${shown}: ${oneLine(firstLine(error))}`, { path: 'sampler.noise' });
@@ -83,25 +81,25 @@ function readNoiseFile(path: string, modelInfo: ModelInfo): NpyArray {
 }
 
 /** The input images of a run, opened once and only when the mode asks for them. */
-function inputsOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined): () => Promise<ImageSource> {
+function inputsOnce(host: RunHost, config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined): () => Promise<ImageSource> {
   let inputs = given;
   const { input_dir: inputDir, save_dir: saveDir } = config.sampler;
   return async () => {
     if (inputs) return inputs;
     if (!inputDir) throw new UserError(`mode "${mode.name}" needs input images: give --input_dir DIR (sampler.input_dir)`, { path: 'sampler.input_dir' });
-    if (saveDir && resolve(saveDir) === resolve(inputDir)) {
+    if (saveDir && host.samePath(saveDir, inputDir)) {
       throw new UserError(
         `--input_dir and --save_dir are the same folder (${inputDir}): its results would be read back as inputs; give another --save_dir (a subfolder works)`,
         { path: 'sampler.save_dir' },
       );
     }
-    inputs = directoryImageSource(inputDir, modelInfo.height, modelInfo.channels, saveDir);
+    inputs = host.imageFolder(inputDir, modelInfo.height, modelInfo.channels, saveDir);
     return inputs;
   };
 }
 
 /** The masks of a run's inputs, opened once and only when the mode asks for them. */
-function masksOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined, inputs: () => Promise<ImageSource>): () => Promise<ImageSource> {
+function masksOnce(host: RunHost, config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, given: ImageSource | undefined, inputs: () => Promise<ImageSource>): () => Promise<ImageSource> {
   let masks = given;
   const { mask_dir: maskDir, mask, input_dir: inputDir } = config.sampler;
   return async () => {
@@ -113,7 +111,7 @@ function masksOnce(config: DdimConfig, mode: ModePlugin, modelInfo: ModelInfo, g
       });
     }
     const source = await inputs();
-    masks = mask ? singleMaskSource(mask, source.count, modelInfo.height) : directoryMaskSource(maskDir!, inputDir ?? '', source, modelInfo.height);
+    masks = mask ? host.maskFile(mask, source.count, modelInfo.height) : host.maskFolder(maskDir!, inputDir ?? '', source, modelInfo.height);
     return masks;
   };
 }
@@ -138,14 +136,9 @@ const BYTES_PER_TIMESTEP = 256;
  * Host memory a run's buffers may take: half of this machine's, at most 8 GiB (the cap alone
  * where the runtime may not read the machine's memory: Deno without --allow-sys).
  */
-export function memoryBudget(): number {
-  let half = Number.POSITIVE_INFINITY;
-  try {
-    half = Math.floor(totalmem() / 2);
-  } catch {
-    // Not permitted: the fixed cap holds.
-  }
-  return Math.min(8 * GiB, half);
+export function memoryBudget(host: Pick<RunHost, 'totalMemory'>): number {
+  const total = host.totalMemory();
+  return Math.min(8 * GiB, total === undefined ? Number.POSITIVE_INFINITY : Math.floor(total / 2));
 }
 
 /** Bytes in binary units, as messages show them: `1.5 TiB`. */
@@ -162,11 +155,12 @@ export function formatBytes(bytes: number): string {
 }
 
 /** The chain's length, checked before a schedule lists its timesteps or ᾱ is computed. */
-function checkTotalSteps(config: DdimConfig): void {
+function checkTotalSteps(host: RunHost, config: DdimConfig): void {
   const total = config.diffusion.params.total_steps;
-  const fit = Math.floor(memoryBudget() / BYTES_PER_TIMESTEP);
+  const budget = memoryBudget(host);
+  const fit = Math.floor(budget / BYTES_PER_TIMESTEP);
   if (total > fit) {
-    throw new UserError(`diffusion.params.total_steps ${total}: the chain's bookkeeping needs ${formatBytes(total * BYTES_PER_TIMESTEP)}; at most ${fit} timesteps fit in ${formatBytes(memoryBudget())}`, {
+    throw new UserError(`diffusion.params.total_steps ${total}: the chain's bookkeeping needs ${formatBytes(total * BYTES_PER_TIMESTEP)}; at most ${fit} timesteps fit in ${formatBytes(budget)}`, {
       path: 'diffusion.params.total_steps',
     });
   }
@@ -177,7 +171,7 @@ function checkTotalSteps(config: DdimConfig): void {
  * one micro-batch (micro_batch counts model rows; a mode takes whole items, at least one),
  * the frames of one result, and the run's rows against the noise streams that exist.
  */
-function checkSizes(config: DdimConfig, mode: ModePlugin, plan: ModePlan, cost: ModeCost, shape: { channels: number; height: number; width: number }): void {
+function checkSizes(host: RunHost, config: DdimConfig, mode: ModePlugin, plan: ModePlan, cost: ModeCost, shape: { channels: number; height: number; width: number }): void {
   const { micro_batch: microBatch, n_samples: nSamples } = config.sampler;
   const rowsPerItem = cost.rowsPerItem;
   const setBy = cost.rowsSetBy ? `--${cost.rowsSetBy} ${rowsPerItem}` : `mode "${mode.name}"`;
@@ -187,7 +181,7 @@ function checkSizes(config: DdimConfig, mode: ModePlugin, plan: ModePlan, cost: 
       path: 'sampler.n_samples',
     });
   }
-  const budget = memoryBudget();
+  const budget = memoryBudget(host);
   const rowBytes = 4 * shape.channels * shape.height * shape.width * BUFFERS_PER_ROW;
   const fitRows = Math.floor(budget / rowBytes);
   const items = Math.min(plan.count, Math.max(1, Math.floor(microBatch / rowsPerItem)));
@@ -241,19 +235,19 @@ function checkPlan(mode: ModePlugin, plan: ModePlan): void {
  * Throws a UserError naming the config key at fault.
  */
 export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources: RunSources = {}): Promise<PreparedRun> {
-  const { registry, modelInfo } = deps;
+  const { registry, modelInfo, host } = deps;
   const { sampler } = config;
   const mode = registry.get('mode', sampler.mode, 'sampler.mode');
   const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
-  checkTotalSteps(config);
+  checkTotalSteps(host, config);
   const timesteps = scheduleTimesteps(registry, config);
   if ((sources.noise || sampler.noise) && mode.startsFrom === 'images') {
     throw new UserError(`--noise (sampler.noise): mode "${mode.name}" starts from its input images, not from noise; leave it out`, { path: 'sampler.noise' });
   }
   const { channels, height, width } = modelInfo;
-  const noise = sources.noise ?? (sampler.noise ? readNoiseFile(sampler.noise, modelInfo) : undefined);
+  const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
-  const inputs = inputsOnce(config, mode, modelInfo, sources.inputs);
+  const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
@@ -264,12 +258,12 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     steps: timesteps.length,
     timesteps,
     inputs,
-    masks: masksOnce(config, mode, modelInfo, sources.masks, inputs),
+    masks: masksOnce(host, config, mode, modelInfo, sources.masks, inputs),
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
   const perItem = planCost(plan, timesteps.length);
-  checkSizes(config, mode, plan, perItem, planContext.shape);
+  checkSizes(host, config, mode, plan, perItem, planContext.shape);
   const alphasCumprod = deps.alphasFor(config);
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;

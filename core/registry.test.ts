@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { UserError } from './errors.ts';
 import { defineSchedule } from './plugin.ts';
 import { Registry, pluginOptions } from './registry.ts';
+import { loadPlugins } from './load-plugins.ts';
 import * as v from 'valibot';
 
 const everyTenth = defineSchedule({ name: 'every-tenth', timesteps: ({ totalSteps }) => Array.from({ length: totalSteps / 10 }, (_, i) => i * 10) });
@@ -20,9 +21,9 @@ describe('Registry', () => {
 
   test('loads a plugin module by path and fails clearly for a missing one', async () => {
     const registry = new Registry();
-    await registry.load([new URL('../test/fixtures/plugins/strided-schedule.ts', import.meta.url).pathname]);
+    await loadPlugins(registry, [new URL('../test/fixtures/plugins/strided-schedule.ts', import.meta.url).pathname]);
     expect(registry.names('schedule')).toEqual(['strided']);
-    await expect(registry.load(['/nonexistent/plugin.ts'])).rejects.toThrow('cannot load plugin "/nonexistent/plugin.ts"');
+    await expect(loadPlugins(registry, ['/nonexistent/plugin.ts'])).rejects.toThrow('cannot load plugin "/nonexistent/plugin.ts"');
   });
 });
 

@@ -1,14 +1,11 @@
 /**
  * The plugin registry: the built-in modes and schedules are registered through it
- * exactly as third-party ones are.
+ * exactly as third-party ones are. Loading plugins by path or package name needs a file
+ * system, and lives in ./load-plugins.ts.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
-import { firstLine, UserError } from './errors.ts';
-import type { ModePlugin, Plugin, PluginModule, SchedulePlugin } from './plugin.ts';
+import { UserError } from './errors.ts';
+import type { ModePlugin, Plugin, SchedulePlugin } from './plugin.ts';
 import { didYouMean } from './suggest.ts';
 import { describeReceived, issueMessage } from './config/issue-message.ts';
 
@@ -47,41 +44,6 @@ export class Registry {
     const valid = this.names(kind);
     const where = path ? `${path}: ` : '';
     throw new UserError(`${where}unknown ${kind} ${describeReceived(JSON.stringify(name))}. Must be one of [${valid.join(', ')}]${didYouMean(name, valid)}`, { path });
-  }
-
-  /**
-   * Load third-party plugin modules (paths or package names) and register what they export.
-   * A package name is looked up from the working directory first, the user's project, and then
-   * from the toolkit itself: an installed `ddim` (global, or an isolated node_modules layout)
-   * must find the plugins of the project it runs in, not only its own dependencies.
-   */
-  async load(specifiers: readonly string[]): Promise<this> {
-    const target = (specifier: string): string => {
-      if (isAbsolute(specifier)) return pathToFileURL(specifier).href;
-      if (specifier.startsWith('.') || /^[a-z][\w+.-]*:/i.test(specifier)) return specifier; // node:, file:, npm:, jsr:
-      try {
-        const file = createRequire(join(process.cwd(), 'noop.js')).resolve(specifier);
-        return isAbsolute(file) ? pathToFileURL(file).href : specifier;
-      } catch {
-        return specifier; // not in the project: the toolkit's own resolution, and its error message
-      }
-    };
-    for (const specifier of specifiers) {
-      let mod: PluginModule;
-      try {
-        mod = await import(target(specifier));
-      } catch (error) {
-        // A bare name is a package, as in Node; a relative path must start with ./ or ../
-        const asPath = /^[\w@-]/.test(specifier) && existsSync(specifier) ? ` (a file path must start with ./ : did you mean "./${specifier}"?)` : '';
-        const reason = firstLine(error);
-        throw new UserError(`cannot load plugin "${specifier}": ${reason}${asPath}`, { path: 'plugins' });
-      }
-      const exported = mod.plugins ?? mod.default;
-      const list = Array.isArray(exported) ? exported : exported ? [exported] : [];
-      if (list.length === 0) throw new UserError(`plugin module "${specifier}" exports no plugin (expected a default export or a \`plugins\` array)`);
-      this.register(...(list as Plugin[]));
-    }
-    return this;
   }
 }
 

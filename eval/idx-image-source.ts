@@ -1,7 +1,8 @@
 /** Images of an idx file as an ImageSource, read exactly like sample PNGs are. */
 import { basename } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { decodeImage, encodePng } from '../core/io/images.ts';
+import { decodeImage } from '../core/io/images.ts';
+import { encodePng } from '../core/io/png.ts';
 import type { ImageSource } from '../core/io/image-source.ts';
 import type { IdxArray } from './idx-file.ts';
 

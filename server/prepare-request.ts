@@ -3,7 +3,7 @@
  * service's config as the CLI applies its flags, the pipeline's one prepare step, the
  * limits checked against the mode's declared cost, and the input images the mode declares.
  */
-import { withOverrides } from '../core/config/load-config.ts';
+import { withOverrides } from '../core/config/validate-config.ts';
 import type { Override } from '../core/config/overrides.ts';
 import { RUN_OPTIONS, runOptionOverrides } from '../core/config/run-options.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
@@ -103,7 +103,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
     throw badRequest(error, undefined);
   }
   checkOptionsUsed(body, config);
-  const inputs = requestInputs(mode, body, uploads, pipeline.model.info);
+  const inputs = requestInputs(mode, body, uploads, pipeline.model.info, pipeline.host);
   let run: PreparedRun;
   try {
     run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks });

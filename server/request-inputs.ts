@@ -7,7 +7,7 @@ import { decodeBase64 } from './base64.ts';
 import { HttpError } from './http-error.ts';
 import type { Uploads } from './read-payload.ts';
 import type { RequestBody } from './request-schemas.ts';
-import { type Upload, type UploadImageSource, uploadImageSource } from './upload-images.ts';
+import { type ImageDecoder, type Upload, type UploadImageSource, uploadImageSource } from './upload-images.ts';
 
 export interface RequestInputs {
   readonly images?: UploadImageSource;
@@ -41,14 +41,20 @@ function givenFiles(input: ModeInput, mode: ModePlugin, body: RequestBody, uploa
 }
 
 /** The image and mask sources of a request, at the model's size; masks are one channel, one per image or one for all. */
-export function requestInputs(mode: ModePlugin, body: RequestBody, uploads: Uploads, shape: { channels: number; height: number }): RequestInputs {
+export function requestInputs(
+  mode: ModePlugin,
+  body: RequestBody,
+  uploads: Uploads,
+  shape: { channels: number; height: number },
+  decoder: ImageDecoder,
+): RequestInputs {
   const images = givenFiles('images', mode, body, uploads);
   const masks = givenFiles('masks', mode, body, uploads);
   if (masks.length > 1 && masks.length !== images.length) {
     throw new HttpError(400, 'invalid_field', `masks: give one mask per image (${images.length}) or one for all, got ${masks.length}`, { field: 'masks' });
   }
   return {
-    images: images.length > 0 ? uploadImageSource(images, shape.height, shape.channels) : undefined,
-    masks: masks.length > 0 ? uploadImageSource(masks, shape.height, 1, Math.max(images.length, masks.length)) : undefined,
+    images: images.length > 0 ? uploadImageSource(decoder, images, shape.height, shape.channels) : undefined,
+    masks: masks.length > 0 ? uploadImageSource(decoder, masks, shape.height, 1, Math.max(images.length, masks.length)) : undefined,
   };
 }

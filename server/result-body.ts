@@ -1,5 +1,6 @@
 import type * as v from 'valibot';
-import { encodePng, renderPicture } from '../core/io/images.ts';
+import { encodePng } from '../core/io/png.ts';
+import { renderPicture } from '../core/io/picture.ts';
 import type { RunInfo } from '../core/run-types.ts';
 import { encodeBase64 } from './base64.ts';
 import type { ProgressEventSchema, ResultSchema } from './response-schemas.ts';

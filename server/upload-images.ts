@@ -1,8 +1,6 @@
-import sharp from 'sharp';
-import { decodeImage } from '../core/io/images.ts';
 import type { ImageSource } from '../core/io/image-source.ts';
+import type { RunHost } from '../core/run-host.ts';
 import { HttpError } from './http-error.ts';
-import { firstLine } from '../core/errors.ts';
 
 /** One uploaded image and the request field it came in (for messages). */
 export interface Upload {
@@ -29,21 +27,24 @@ export interface UploadImageSource extends ImageSource {
   decode(count: number): Promise<void>;
 }
 
-async function decodeUpload(upload: Upload, size: number, channels: number, out: Float32Array, offset: number): Promise<void> {
+/** The pipeline host's image decoder (sharp natively, PNG-only on the edge). */
+export type ImageDecoder = Pick<RunHost, 'imageSize' | 'decodeImage'>;
+
+async function decodeUpload(decoder: ImageDecoder, upload: Upload, size: number, channels: number, out: Float32Array, offset: number): Promise<void> {
   const { field, name, bytes } = upload;
   if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  let meta: { width: number; height: number };
   try {
-    meta = await sharp(bytes).metadata();
+    meta = await decoder.imageSize(bytes, name);
   } catch (error) {
-    const reason = firstLine(error);
-    throw new HttpError(400, 'invalid_image', `${field}: cannot read image: ${reason}`, { field });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
   }
-  if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
+  if (meta.width * meta.height > MAX_INPUT_PIXELS) {
     throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
   }
   try {
-    await decodeImage(bytes, size, channels, out, offset, name);
+    await decoder.decodeImage(bytes, size, channels, out, offset, name);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
@@ -57,7 +58,7 @@ async function decodeUpload(upload: Upload, size: number, channels: number, out:
  * then decodes the images the run uses before sampling starts, so a corrupt image is a
  * 400 naming it rather than a failed run.
  */
-export function uploadImageSource(uploads: readonly Upload[], size: number, channels: number, count = uploads.length): UploadImageSource {
+export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Upload[], size: number, channels: number, count = uploads.length): UploadImageSource {
   const plane = channels * size * size;
   // One upload for many items (one mask for every image) is decoded once and read for each.
   const at = (item: number) => (uploads.length === 1 ? 0 : item);
@@ -66,7 +67,7 @@ export function uploadImageSource(uploads: readonly Upload[], size: number, chan
   let decoding: Promise<void> = Promise.resolve();
   const decodeUpTo = (items: number): Promise<void> => {
     decoding = decoding.then(async () => {
-      for (; decoded < Math.min(items, uploads.length); decoded++) await decodeUpload(uploads[decoded]!, size, channels, pixels, decoded * plane);
+      for (; decoded < Math.min(items, uploads.length); decoded++) await decodeUpload(decoder, uploads[decoded]!, size, channels, pixels, decoded * plane);
     });
     return decoding;
   };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBytes, memoryBudget } from '../core/prepare-run.ts';
+import { localHost } from '../core/io/local-host.ts';
 import { type DiffusionModel, type Pipeline, createPipeline, loadConfig, loadOnnxModel, parseOverride } from '../index.ts';
 import { expectUserError, runCli } from './support/cli.ts';
 import { DEFAULT_CONFIG, DEFAULT_MODEL, tempDirSync } from './support/fixtures.ts';
@@ -17,8 +18,8 @@ import { rawNpy } from './support/fuzz-npy.ts';
 
 /** The shipped model's row: 1·32·32 float32 values, 16 buffers of them per row (core/prepare-run.ts). */
 const ROW_BYTES = 32 * 32 * 4 * 16;
-const FIT_ROWS = Math.floor(memoryBudget() / ROW_BYTES);
-const BUDGET = formatBytes(memoryBudget());
+const FIT_ROWS = Math.floor(memoryBudget(localHost) / ROW_BYTES);
+const BUDGET = formatBytes(memoryBudget(localHost));
 
 let dir = '';
 let model: DiffusionModel;

@@ -1,4 +1,4 @@
-/** Image files in and out (sharp), and the pixel mapping of the reference tool. */
+/** Image files in (sharp: PNG, JPEG, WebP of any size, resized and cropped to the model's). */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -76,52 +76,12 @@ export async function decodeImage(
   }
 }
 
-/** round((clamp(x)+1)/2·255), the reference tool's float → byte mapping. */
-export function toByte(x: number): number {
-  const clamped = x < -1 ? -1 : x > 1 ? 1 : x;
-  return Math.round(((clamped + 1) / 2) * 255);
-}
-
-/** Pixel layout of one output picture. */
-export interface PictureLayout {
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  /** Frames side by side; more than one are separated and framed by `border` black pixels. */
-  readonly frames: number;
-  readonly border: number;
-}
-
-export function pictureSize(layout: PictureLayout): { width: number; height: number } {
-  const { frames, border, width, height } = layout;
-  if (frames === 1) return { width, height };
-  return { width: frames * width + (frames + 1) * border, height: height + 2 * border };
-}
-
-/** Interleaved 8-bit pixels (H·W·C) of `layout.frames` C·H·W frames read from frames[offset..). */
-export function renderPicture(frames: Float32Array, offset: number, layout: PictureLayout): Uint8Array {
-  const { channels, height, width, frames: count } = layout;
-  const border = count === 1 ? 0 : layout.border;
-  const size = pictureSize(layout);
-  const out = new Uint8Array(size.width * size.height * channels);
-  const plane = height * width;
-  for (let f = 0; f < count; f++) {
-    const source = offset + f * channels * plane;
-    const left = border + f * (width + border);
-    for (let y = 0; y < height; y++) {
-      const row = ((y + border) * size.width + left) * channels;
-      for (let xPos = 0; xPos < width; xPos++) {
-        for (let c = 0; c < channels; c++) out[row + xPos * channels + c] = toByte(frames[source + c * plane + y * width + xPos]!);
-      }
-    }
+/** An encoded image's size from its header (sharp reads PNG, JPEG, WebP, …). */
+export async function imageSize(bytes: Uint8Array, name = 'image'): Promise<{ width: number; height: number }> {
+  try {
+    const meta = await sharp(bytes).metadata();
+    return { width: meta.width ?? 0, height: meta.height ?? 0 };
+  } catch (error) {
+    throw new UserError(`cannot read image ${oneLine(name)}: ${oneLine(firstLine(error))}`);
   }
-  return out;
-}
-
-/** PNG bytes of interleaved 8-bit pixels. */
-export async function encodePng(pixels: Uint8Array, width: number, height: number, channels: number): Promise<Uint8Array> {
-  const raw = { width, height, channels: channels as 1 | 2 | 3 | 4 };
-  // One-channel results stay one-channel (8-bit grayscale PNG) instead of sRGB.
-  const image = channels === 1 ? sharp(pixels, { raw }).toColourspace('b-w') : sharp(pixels, { raw });
-  return image.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
 }

@@ -1,7 +1,7 @@
 /** The mode on the toolkit's shipped model, through the public library API, as a user runs it. */
 import { describe, expect, test } from 'bun:test';
 import { fileURLToPath } from 'node:url';
-import { Registry, createDefaultRegistry, createPipeline, loadConfig, memorySink, parseOverride } from 'ddim-toolkit';
+import { Registry, createDefaultRegistry, createPipeline, loadConfig, loadPlugins, memorySink, parseOverride } from 'ddim-toolkit';
 import { plugins } from './index.ts';
 
 const CONFIG = fileURLToPath(import.meta.resolve('ddim-toolkit/models/ddpm_fashion_mnist.yaml'));
@@ -58,7 +58,7 @@ describe('antithetic', () => {
 
   test('is, with the stride schedule, what the package gives the registry', async () => {
     // By file: a package name resolves from the working directory, which a test does not choose.
-    const registry = await new Registry().load([fileURLToPath(import.meta.resolve('ddim-plugin-example'))]);
+    const registry = await loadPlugins(new Registry(), [fileURLToPath(import.meta.resolve('ddim-plugin-example'))]);
     expect([registry.names('mode'), registry.names('schedule')]).toEqual([['antithetic'], ['stride']]);
   });
 });
