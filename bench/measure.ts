@@ -81,9 +81,25 @@ export async function pipelineRate(model: BenchModel, options: { batch: number; 
   }
 }
 
+/**
+ * The Deno binary (the devDependency): Bun does not run the deno package's postinstall, so its
+ * Node wrapper puts the binary in place on first use, from the platform package (as
+ * test/support/cli.ts does). undefined where that fails.
+ */
+export function denoBinary(): string | undefined {
+  const deno = join(ROOT, 'node_modules/deno/deno');
+  if (!existsSync(deno)) Bun.spawnSync(['node', join(ROOT, 'node_modules/deno/bin.cjs'), '--version'], { stdout: 'ignore', stderr: 'ignore' });
+  return existsSync(deno) ? deno : undefined;
+}
+
+/** How a probe is started: by Bun, or by Deno with these permissions. */
+export type ProbeRuntime = 'bun' | { readonly deno: string; readonly permissions: readonly string[] };
+
 /** Run a probe script in a fresh process and parse the JSON it prints last. */
-export function probe(script: string, args: readonly string[]): Record<string, number> {
-  const result = Bun.spawnSync(['bun', join(ROOT, 'bench', script), ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+export function probe(script: string, args: readonly string[], runtime: ProbeRuntime = 'bun'): Record<string, number> {
+  const file = join(ROOT, 'bench', script);
+  const command = runtime === 'bun' ? ['bun', file] : [runtime.deno, 'run', '--no-prompt', ...runtime.permissions, file];
+  const result = Bun.spawnSync([...command, ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
   if (result.exitCode !== 0) throw new Error(`${script} failed: ${result.stderr.toString()}`);
   return JSON.parse(result.stdout.toString().trim().split('\n').at(-1)!);
 }

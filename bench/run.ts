@@ -2,9 +2,9 @@
  * `bun run bench`: how close a sampling run comes to the bare cost of its network calls.
  * Every headline figure is a ratio of two measurements taken in this one run (absolute times
  * on shared machines are noise); the absolute numbers are printed for reference.
- * Writes bench/results.json.
+ * Writes bench/results.json. `bun run bench --only web` runs only the named sections.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyStep,
@@ -12,12 +12,13 @@ import {
   fillGaussian,
   samplingCoefficients,
 } from '../index.ts';
-import { type BenchModel, ROOT, bareModelRate, cifarModel, defaultModel, medianMs, pipelineRate, probe } from './measure.ts';
+import { type BenchModel, ROOT, bareModelRate, cifarModel, defaultModel, denoBinary, medianMs, pipelineRate, probe } from './measure.ts';
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), runtime: `bun ${Bun.version}`, cores: navigator.hardwareConcurrency };
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** 1. Model-bound ratio: a full run ÷ bare session calls, same batch, alternated to share the noise. */
 async function modelBound(model: BenchModel, batch: number, samples: number, steps: number, rounds: number) {
@@ -27,7 +28,6 @@ async function modelBound(model: BenchModel, batch: number, samples: number, ste
     full.push(await pipelineRate(model, { batch, samples, steps }));
     bare.push(await bareModelRate(model, batch, (samples / batch) * steps));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ratio = median(full) / median(bare);
   results[`modelBound:${model.name}`] = { batch, samples, steps, fullImagesStepsPerSec: full, bareImagesStepsPerSec: bare, ratio };
   row(`model-bound ratio, batch ${batch} [${model.name}]`, fmt(ratio, 3), `full ${fmt(median(full))} vs bare ${fmt(median(bare))} images·steps/s`, '>= 0.97');
@@ -98,21 +98,71 @@ function server() {
   row('server, 16 clients ÷ CLI of 16', fmt(ratio, 3), `server ${fmt(rate('server'), 2)} vs CLI ${fmt(rate('cli'), 2)} images/s, 20 steps`, '>= 0.8');
 }
 
+/** What the web backend needs under Deno: the model and config files, the environment (yaml); no --allow-ffi. */
+const DENO_WEB_PERMISSIONS = ['--allow-read', '--allow-env'];
+
+/**
+ * 7. Web backend: full runs (results kept in memory) on onnxruntime-web under Bun and under
+ * Deno ÷ the same run on the native backend under Bun: same batch, samples and steps, each in
+ * a fresh process (bench/web-probe.ts), in turns so that they share the machine's noise.
+ */
+function webBackend(batch: number, samples: number, steps: number, rounds: number) {
+  const deno = denoBinary();
+  const args = (backend: string) => [backend, String(batch), String(samples), String(steps)];
+  const rates = { native: [] as number[], bun: [] as number[], deno: [] as number[] };
+  let denoFailure = deno ? undefined : 'no Deno binary (node node_modules/deno/bin.cjs could not put it in place)';
+  let providers: unknown;
+  for (let i = 0; i < rounds; i++) {
+    rates.native.push(probe('web-probe.ts', args('native')).imagesStepsPerSec!);
+    const web = probe('web-probe.ts', args('web'));
+    rates.bun.push(web.imagesStepsPerSec!);
+    providers = web.providers;
+    if (!deno || denoFailure) continue;
+    try {
+      rates.deno.push(probe('web-probe.ts', args('web'), { deno, permissions: DENO_WEB_PERMISSIONS }).imagesStepsPerSec!);
+    } catch (error) {
+      denoFailure = String(error).trim().split('\n').at(-1);
+    }
+  }
+  const native = median(rates.native);
+  results.webBackend = { batch, samples, steps, providers, denoPermissions: DENO_WEB_PERMISSIONS, imagesStepsPerSec: rates, denoFailure };
+  const detail = (web: number) => `web ${fmt(web)} (${String(providers)}) vs native ${fmt(native)} images·steps/s, batch ${batch}, ${steps} steps`;
+  const web = median(rates.bun);
+  row(`web backend ÷ native, under Bun [${fashion.name}]`, fmt(web / native, 3), detail(web), '>= 0.75');
+  if (denoFailure) row('web backend ÷ native, under Deno', '-', `skipped: ${denoFailure}`, '>= 0.75');
+  else row(`web backend ÷ native, under Deno [${fashion.name}]`, fmt(median(rates.deno) / native, 3), detail(median(rates.deno)), '>= 0.75');
+}
+
+/** `--only web,memory`: just those sections (names below); their results are merged into bench/results.json. */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : undefined;
+const SECTIONS = ['model-bound', 'step-math', 'batch-scaling', 'memory', 'cold-start', 'server', 'cifar', 'web'];
+const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
+if (only && (only.length === 0 || unknown.length > 0)) {
+  console.error(`--only: expected a comma-separated list of ${SECTIONS.join(', ')}; got "${only.join(',')}"`);
+  process.exit(2);
+}
+const wanted = (name: string) => !only || only.includes(name);
+
 const started = performance.now();
 const fashion = defaultModel();
-const cifar = cifarModel();
-await modelBound(fashion, 16, 64, 20, 3);
-await stepMath(fashion, 16);
-await batchScaling(fashion, 10);
-memory();
-coldStart();
-server();
-if (typeof cifar === 'string') {
-  row('cifar10-size model', '-', cifar, '');
-} else {
-  await modelBound(cifar, 16, 16, 3, 3);
-  await stepMath(cifar, 16);
+if (wanted('model-bound')) await modelBound(fashion, 16, 64, 20, 3);
+if (wanted('step-math')) await stepMath(fashion, 16);
+if (wanted('batch-scaling')) await batchScaling(fashion, 10);
+if (wanted('memory')) memory();
+if (wanted('cold-start')) coldStart();
+if (wanted('server')) server();
+if (wanted('cifar')) {
+  const cifar = cifarModel();
+  if (typeof cifar === 'string') {
+    row('cifar10-size model', '-', cifar, '');
+  } else {
+    await modelBound(cifar, 16, 16, 3, 3);
+    await stepMath(cifar, 16);
+  }
 }
+// The native model-bound row's batch, samples and steps.
+if (wanted('web')) webBackend(16, 64, 20, 3);
 results.totalSeconds = (performance.now() - started) / 1000;
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'detail', 'target'][i]!.length));
@@ -121,4 +171,6 @@ console.log(line(['measure', 'value', 'detail', 'target']));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(`\n${fmt(results.totalSeconds as number, 0)} s in all; details in bench/results.json`);
-writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const resultsFile = join(ROOT, 'bench/results.json');
+const earlier = only && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
+writeFileSync(resultsFile, `${JSON.stringify({ ...earlier, ...results, ...(only ? { only } : {}) }, null, 2)}\n`);

@@ -52,8 +52,10 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Pr
     sampler.backend === 'web'
       ? await loadWebModel(readModelFile(sampler.weights), {
           label: sampler.weights,
+          providers: sampler.providers,
           intraOpThreads: sampler.intra_op_threads,
           expect,
+          onWarning: deps.onWarning,
         })
       : await loadOnnxModel(sampler.weights, {
           providers: sampler.providers,

@@ -109,6 +109,6 @@ describe.skipIf(hasCudaBinaries)('execution providers without CUDA binaries', ()
   });
 
   test('an unknown provider is refused by the config schema', async () => {
-    expectUserError(await runCli(['sample', '--provider', 'tpu', ...FAST]), '--provider: expected one of cpu|cuda, got "tpu"');
+    expectUserError(await runCli(['sample', '--provider', 'tpu', ...FAST]), '--provider: expected one of cpu|cuda|webgpu, got "tpu"');
   });
 });

@@ -50,15 +50,17 @@ describe('portability of the core pipeline', () => {
   }
 
   test('one module per backend owns its onnxruntime package: nothing else imports them', async () => {
-    const importers: string[] = [];
+    const importers = new Set<string>();
     for (const file of await sourceFiles()) {
       const text = await Bun.file(join(ROOT, file)).text();
-      for (const match of text.matchAll(/from ['"](onnxruntime-[\w-]+)['"]/g)) importers.push(`${file}: ${match[1]}`);
+      // Static and dynamic imports, subpaths included (onnxruntime-web/webgpu).
+      for (const match of text.matchAll(/(?:from |import\()['"](onnxruntime-[\w-]+(?:\/[\w-]+)?)['"]/g)) importers.add(`${file}: ${match[1]}`);
     }
-    expect(importers.sort()).toEqual([
+    expect([...importers].sort()).toEqual([
       'core/model/onnx-common.ts: onnxruntime-common', // types only
       'core/model/onnx-session.ts: onnxruntime-node',
       'core/model/onnx-web-model.ts: onnxruntime-web',
+      'core/model/onnx-web-model.ts: onnxruntime-web/webgpu', // loaded only for WebGPU under Bun and Deno
     ]);
   });
 

@@ -31,7 +31,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   { name: 'noise', path: 'sampler.noise', kind: 'value', metavar: 'FILE.npy', help: 'initial noises [N,C,H,W] instead of seeded ones' },
   { name: 'save_npy', path: 'sampler.save_npy', kind: 'flag', help: 'also write samples.npy (and latents.npy)' },
   { name: 'backend', path: 'sampler.backend', kind: 'value', metavar: 'native|web', help: 'model backend: onnxruntime-node (native, default) or onnxruntime-web (WebAssembly)' },
-  { name: 'provider', path: 'sampler.providers', kind: 'list', metavar: 'cpu|cuda', help: 'execution provider (repeat for a fallback order)' },
+  { name: 'provider', path: 'sampler.providers', kind: 'list', metavar: 'cpu|cuda|webgpu', help: 'execution provider (repeat for a fallback order)' },
   { name: 'threads', path: 'sampler.intra_op_threads', kind: 'value', metavar: 'N', help: 'onnxruntime intra-op threads (0: one per core)' },
   { name: 'shard', path: 'sampler.shard', kind: 'value', metavar: 'K/N|auto', help: 'compute only shard K of N (0-based) of the items into a shared --save_dir; auto: K and N from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_*' },
   { name: 'shards', path: 'sampler.shards', kind: 'value', metavar: 'N', help: 'with --shard auto: the shard count where the engine gives none (Kubernetes; or DDIM_SHARDS)' },

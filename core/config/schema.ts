@@ -40,6 +40,10 @@ export const SamplerSchema = v.strictObject({
   weights: v.optional(v.nullable(v.string()), null),
   /** native: onnxruntime-node; web: onnxruntime-web (WebAssembly), which needs no native addon. */
   backend: v.optional(v.picklist(MODEL_BACKENDS), 'native'),
+  /**
+   * In fallback order. cuda alone fails where CUDA is missing; webgpu alone falls back to the CPU.
+   * The web backend runs webgpu where an adapter exists and WebAssembly for everything else.
+   */
   providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
   intra_op_threads: v.optional(integer(0), 0),
   inter_op_threads: v.optional(integer(1), 1),

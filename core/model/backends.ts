@@ -5,7 +5,7 @@
 import type { DiffusionModel, ModelOptions } from './model.ts';
 import type { WebModelOptions } from './onnx-web-model.ts';
 
-/** onnxruntime-node: cpu, or cuda where its binaries exist. See ./onnx-model.ts. */
+/** onnxruntime-node: cpu, or cuda / webgpu where the machine has them (else a fallback to cpu). See ./onnx-model.ts. */
 export async function loadOnnxModel(path: string, options: ModelOptions = {}): Promise<DiffusionModel> {
   return (await import('./onnx-model.ts')).loadOnnxModel(path, options);
 }

@@ -3,8 +3,11 @@
 export type TimestepType = 'int64' | 'int32' | 'float32' | 'float64';
 /** What a session runs on: the native backend's cpu and cuda, the web backend's wasm and webgpu. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm' | 'webgpu';
-/** The providers a config may ask the native backend for. */
-export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda'];
+/**
+ * The providers a config may ask for. The native backend runs cpu, cuda and webgpu (Dawn:
+ * Vulkan, Metal or D3D12); the web backend runs webgpu where an adapter exists, else wasm.
+ */
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
 /** Model backends: onnxruntime-node (native addon) or onnxruntime-web (WebAssembly). */
 export type ModelBackend = 'native' | 'web';
 export const MODEL_BACKENDS: readonly ModelBackend[] = ['native', 'web'];
@@ -21,7 +24,7 @@ export interface ModelInfo {
   readonly width: number;
   /** Output values per sample: channels·H·W, or twice that for learned-variance models. */
   readonly outputSize: number;
-  /** Execution providers the session was created with, in priority order. */
+  /** Execution providers the session was created with, in priority order: after a fallback, those that ran. */
   readonly providers: readonly ExecutionProvider[];
 }
 
@@ -41,7 +44,7 @@ export interface ModelOptions {
   readonly intraOpThreads?: number;
   /** Threads across independent operators. */
   readonly interOpThreads?: number;
-  /** Receives non-fatal notes, e.g. a fallback from CUDA to CPU. */
+  /** Receives non-fatal notes, e.g. a fallback from CUDA or WebGPU to CPU. */
   readonly onWarning?: (message: string) => void;
   /** Expected input geometry (from the config): checked before any sampling. */
   readonly expect?: { readonly channels: number; readonly size: number };

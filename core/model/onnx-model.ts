@@ -1,4 +1,4 @@
-/** The native backend of DiffusionModel: onnxruntime-node, with the cpu and cuda providers. */
+/** The native backend of DiffusionModel: onnxruntime-node, with the cpu, cuda and webgpu providers. */
 import type { DiffusionModel, ModelOptions } from './model.ts';
 import { diffusionModelOf } from './onnx-diffusion-model.ts';
 import { createSession, createTensor } from './onnx-session.ts';

@@ -2,7 +2,7 @@
  * The one module that talks to onnxruntime: sessions, execution providers and tensors.
  * The loaders build on it, so everything else sees only DiffusionModel or FeatureModel.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { oneLine, UserError } from '../errors.ts';
@@ -14,7 +14,7 @@ export { ortMessage, releaseOnError, staticDim, tensorMetadata, type InferenceSe
 
 export interface OnnxSession {
   readonly session: InferenceSession;
-  /** The providers the session really got: after a CUDA fallback, fewer than asked for. */
+  /** The providers the session really got: after a fallback (CUDA, WebGPU), not those asked for. */
   readonly providers: readonly ExecutionProvider[];
 }
 
@@ -69,7 +69,79 @@ function disableTelemetry(): void {
   }
 }
 
-/** Open a model file; a missing CUDA falls back to the remaining providers, with a warning. */
+/** The Vulkan loader Dawn (the WebGPU EP's engine on Linux) opens. */
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/** Where the Vulkan loader looks for drivers (its ICD manifests), when no variable names them. */
+function vulkanDriverDirs(): string[] {
+  const env = process.env;
+  const home = env.HOME ?? '';
+  const config = [...(env.XDG_CONFIG_DIRS || '/etc/xdg').split(':'), '/etc', env.XDG_CONFIG_HOME || `${home}/.config`];
+  const data = [env.XDG_DATA_HOME || `${home}/.local/share`, ...(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':')];
+  return [...config, ...data].filter(Boolean).map((dir) => `${dir}/vulkan/icd.d`);
+}
+
+/**
+ * Why Dawn surely finds no Vulkan device here, or undefined. Dawn would say so itself, in
+ * lines of its own on stderr; one warning of ours reads better. Unsure cases (no loader cache,
+ * as on NixOS; drivers named by a variable) are left to Dawn.
+ */
+function vulkanMissing(): string | undefined {
+  const env = process.env;
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (!dirs.some((dir) => existsSync(`${dir}/${VULKAN_LOADER}`))) {
+    try {
+      if (!readFileSync('/etc/ld.so.cache').includes(VULKAN_LOADER)) return `no Vulkan loader on this machine: ${VULKAN_LOADER} not found`;
+    } catch {
+      return undefined;
+    }
+  }
+  if (env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES || env.VK_ADD_DRIVER_FILES) return undefined;
+  const hasDriver = (dir: string) => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
+  return vulkanDriverDirs().some(hasDriver) ? undefined : 'no Vulkan driver on this machine: no ICD manifest in the vulkan/icd.d folders';
+}
+
+/** Why a provider failed, in short: an ORT_ENFORCE message reads "FILE:LINE FUNCTION CONDITION was false. WHY". */
+function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const why = /\bwas false\. (\S.*)$/s.exec(message)?.[1];
+  return ortMessage(why ?? error);
+}
+
+/** Why `provider` cannot run here, known before onnxruntime tries it; undefined: let it try. */
+function knownUnavailable(provider: ExecutionProvider): string | undefined {
+  if (provider !== 'webgpu') return undefined;
+  if (!ort.listSupportedBackends().some((backend) => backend.name === 'webgpu')) {
+    return `this onnxruntime-node build (${process.platform}-${process.arch}) has no WebGPU`;
+  }
+  return process.platform === 'linux' ? vulkanMissing() : undefined;
+}
+
+/** How onnxruntime says a GPU provider could not start (rather than that the model is bad). */
+const PROVIDER_FAILURES: Partial<Record<ExecutionProvider, RegExp>> = {
+  cuda: /cuda|provider|shared library/i,
+  webgpu: /webgpu|adapter|dawn|vulkan/i,
+};
+
+/**
+ * What is left when `provider` cannot run: the rest of the list. webgpu alone means "the GPU
+ * if there is one" (it needs no vendor install), so it falls back to cpu; cuda alone fails.
+ */
+function fallback(providers: readonly ExecutionProvider[], provider: ExecutionProvider, why: string): ExecutionProvider[] {
+  const rest = providers.filter((p) => p !== provider);
+  if (rest.length > 0) return rest;
+  if (provider === 'webgpu') return ['cpu'];
+  throw new UserError(
+    `${why}; valid here: cpu. CUDA needs onnxruntime-node installed with its CUDA binaries ` +
+      '(onnxruntime-node-install=cuda12) on a machine with an NVIDIA GPU',
+  );
+}
+
+/**
+ * Open a model file. A GPU provider that cannot run here (CUDA without its binaries, WebGPU
+ * without an adapter) falls back to the rest of the list, with a one-line warning; the
+ * providers that really ran are returned.
+ */
 export async function createSession(path: string, options: SessionOptions): Promise<OnnxSession> {
   // onnxruntime's native logger would print provider failures itself, before our one-line error.
   ort.env.logLevel = 'fatal';
@@ -78,6 +150,15 @@ export async function createSession(path: string, options: SessionOptions): Prom
   if (!existsSync(path)) throw new UserError(`model file not found: ${oneLine(path)}`);
   if (!statSync(path).isFile()) throw new UserError(`model ${oneLine(path)} is not a file; expected an .onnx file`);
   const providers = options.providers ?? ['cpu'];
+  const skip = (provider: ExecutionProvider, why: string): Promise<OnnxSession> => {
+    const rest = fallback(providers, provider, why);
+    options.onWarning?.(`${why}; using ${rest.join(', ')}`);
+    return createSession(path, { ...options, providers: rest });
+  };
+  for (const provider of providers) {
+    const reason = knownUnavailable(provider);
+    if (reason) return skip(provider, `execution provider "${provider}" is not available (${reason})`);
+  }
   try {
     const session = await ort.InferenceSession.create(path, {
       executionProviders: [...providers],
@@ -92,21 +173,10 @@ export async function createSession(path: string, options: SessionOptions): Prom
     });
     return { session, providers };
   } catch (error) {
-    const reason = ortMessage(error);
-    if (providers.includes('cuda') && /cuda|provider|shared library/i.test(reason)) {
-      const rest = providers.filter((p) => p !== 'cuda');
-      const why = `execution provider "cuda" is not available (${reason})`;
-      if (rest.length > 0) {
-        // [cuda, cpu] means "CUDA where it exists": fall back, and say so.
-        options.onWarning?.(`${why}; using ${rest.join(', ')}`);
-        return createSession(path, { ...options, providers: rest });
-      }
-      throw new UserError(
-        `${why}; valid here: cpu. CUDA needs onnxruntime-node installed with its CUDA binaries ` +
-          '(onnxruntime-node-install=cuda12) on a machine with an NVIDIA GPU',
-      );
-    }
-    throw new UserError(`cannot load model ${oneLine(path)}: not a valid ONNX file (${reason})`);
+    const why = failureReason(error);
+    const failed = providers.find((p) => PROVIDER_FAILURES[p]?.test(why));
+    if (failed) return skip(failed, `execution provider "${failed}" is not available (${why})`);
+    throw new UserError(`cannot load model ${oneLine(path)}: not a valid ONNX file (${ortMessage(error)})`);
   }
 }
 
