@@ -111,11 +111,17 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const { host, port } = config.server;
   const authToken = authTokenOf(config);
   // Loaded here so that the other commands do not pay for the HTTP stack.
-  const [{ SamplingService }, { createApp }] = await Promise.all([import('../server/sampling-service.ts'), import('../server/app.ts')]);
+  const [{ SamplingService }, { createApp }, { createPlayground }] = await Promise.all([
+    import('../server/sampling-service.ts'),
+    import('../server/app.ts'),
+    import('../web/playground.ts'),
+  ]);
   const listen = await adapterFor(currentRuntime().name);
   const pipeline = await createPipeline(config, { onWarning: warn });
   const service = new SamplingService(pipeline);
-  const app = createApp({ service, authToken, log: args.quiet ? undefined : log });
+  // A page cannot send a bearer token with its own loads: with auth on, no playground.
+  const playground = authToken ? undefined : createPlayground(config, { onWarning: warn });
+  const app = createApp({ service, authToken, log: args.quiet ? undefined : log, playground });
   let server: ListeningServer;
   try {
     server = await listen(app, { hostname: host, port });
@@ -126,7 +132,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   }
   log(
     `ddim serve: listening on ${server.url} · model ${pipeline.model.info.path} · ` +
-      `max_batch ${service.scheduler.maxBatch}${authToken ? ' · bearer auth' : ''}`,
+      `max_batch ${service.scheduler.maxBatch}${authToken ? ' · bearer auth' : ''}${playground ? ` · playground at ${server.url}/` : ''}`,
   );
   await untilStopped(server, service, pipeline);
 }

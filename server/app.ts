@@ -10,6 +10,7 @@ import { HttpError } from './http-error.ts';
 import { type Log, errorResponse } from './log-errors.ts';
 import { infoRoutes } from './routes/info.ts';
 import { modeRoutes } from './routes/modes.ts';
+import { type Playground, playgroundRoutes } from './routes/playground.ts';
 import { SamplingService } from './sampling-service.ts';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   readonly log?: Log;
   /** Reported in /openapi.json. */
   readonly version?: string;
+  /** The playground page at / (web/playground.ts makes one); default: none. */
+  readonly playground?: Playground;
 }
 
 const OPEN_PATHS = ['/v1/health', '/openapi.json'];
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', bearerAuth({ token: deps.authToken, open: OPEN_PATHS }));
   infoRoutes(app, service, { auth: Boolean(deps.authToken), version: deps.version });
   modeRoutes(app, service, log);
+  if (deps.playground) playgroundRoutes(app, deps.playground);
   for (const path of ['/v1/health', '/v1/plugins', '/openapi.json']) {
     app.all(path, () => new HttpError(405, 'method_not_allowed', `${path} takes GET`).toResponse({ allow: 'GET, HEAD' }));
   }

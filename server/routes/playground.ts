@@ -1,0 +1,53 @@
+/**
+ * The playground page (web/) at `/` and its files under /playground/: the page's scripts,
+ * the onnxruntime-web WebAssembly files, the service's model and config for runs in the
+ * browser. Every answer, a 404 included, carries the headers that make the page
+ * cross-origin isolated: WASM threads need SharedArrayBuffer, which needs isolation.
+ */
+import type { Hono } from 'hono';
+import { HttpError } from '../http-error.ts';
+
+export interface PlaygroundFile {
+  readonly body: Uint8Array | string;
+  /** The content-type header. */
+  readonly type: string;
+  /** A strong validator (a hash or a version): a matching If-None-Match gets a 304. */
+  readonly etag?: string;
+}
+
+/** Where the page's files come from: web/playground.ts reads them from disk and bundles the scripts. */
+export interface Playground {
+  /** The file at `path` under /playground/ ('index.html' is the page), or undefined when there is none. */
+  file(path: string): Promise<PlaygroundFile | undefined>;
+}
+
+/** COOP + COEP isolate the page; CORP lets an isolated page (or its workers) load each file. */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** A path of plain names below /playground/: no `..`, no hidden files, no empty segment. */
+const SAFE_PATH = /^(?:[\w-][\w.-]*\/)*[\w-][\w.-]*$/;
+
+/**
+ * The page and its files on GET (and HEAD), with the isolation headers.
+ *
+ * @example
+ * playgroundRoutes(app, createPlayground(pipeline.config)); // createApp does this for deps.playground
+ */
+export function playgroundRoutes(app: Hono, playground: Playground): void {
+  const serve = async (path: string, ifNoneMatch: string | undefined): Promise<Response> => {
+    const file = SAFE_PATH.test(path) && !path.includes('..') ? await playground.file(path) : undefined;
+    if (!file) return new HttpError(404, 'not_found', `no playground file ${path}`).toResponse(ISOLATION_HEADERS);
+    const etag = file.etag === undefined ? undefined : `"${file.etag}"`;
+    // Revalidated on every load: the page, its scripts and the model change with the service.
+    const headers: Record<string, string> = { ...ISOLATION_HEADERS, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+    if (etag) headers.etag = etag;
+    if (etag && ifNoneMatch?.split(/\s*,\s*/).includes(etag)) return new Response(null, { status: 304, headers });
+    return new Response(file.body, { headers: { ...headers, 'content-type': file.type } });
+  };
+  app.get('/', (c) => serve('index.html', c.req.header('if-none-match')));
+  app.get('/playground/:path{.+}', (c) => serve(c.req.param('path'), c.req.header('if-none-match')));
+}

@@ -1,0 +1,253 @@
+/**
+ * The playground page, driven in Debian's chromium (playwright-core, never a downloaded
+ * browser) against a real `ddim serve` on a loopback port: served cross-origin isolated, its
+ * controls built from the service, 4 samples run on the server equal to the CLI's PNGs byte
+ * for byte, 4 run in the browser (onnxruntime-web, WebAssembly threads) equal to them within
+ * one level on at most 0.1% of pixels (and to `--backend web`'s exactly), live previews,
+ * downloads, an image mode on both sides.
+ *
+ * A screenshot goes to the test's temp folder; DDIM_PLAYGROUND_SCREENSHOT=docs/playground.png
+ * also writes it there (the README's picture).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode } from 'fast-png';
+import { unzipSync } from 'fflate';
+import { Hono } from 'hono';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { loadConfig } from '../core/config/load-config.ts';
+import { playgroundRoutes } from '../server/routes/playground.ts';
+import { browserConfig } from '../web/playground.ts';
+import { cliCommand, runCli } from './support/cli.ts';
+import { DEFAULT_CONFIG, ROOT, tempDirSync } from './support/fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`test/playground.test.ts: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
+
+const SEED = 7;
+const STEPS = 10;
+const COUNT = 4;
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+let server: ReturnType<typeof Bun.spawn> | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let url = '';
+let dir = '';
+/** The CLI's PNGs for the same seed and steps, by index: native backend, and web (WebAssembly) backend. */
+let cliPngs: Buffer[] = [];
+let cliWebPngs: Buffer[] = [];
+
+async function startServer(): Promise<string> {
+  const child = Bun.spawn([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet'], { cwd: ROOT, stdout: 'ignore', stderr: 'pipe' });
+  server = child;
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = '';
+  while (!/listening on http/.test(log)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`ddim serve did not start: ${log}`);
+    log += value;
+  }
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+}
+
+/** The PNG bytes of the results of the latest finished run of `mode` made `where` (the newest card is first). */
+async function resultPngs(where: 'server' | 'browser', mode = 'sample'): Promise<Buffer[]> {
+  const card = page.locator(`article.run[data-where=${where}][data-mode=${mode}][data-state=done]`).first();
+  const sources = await card.locator('.grid img').evaluateAll((images) => images.map((img) => img.getAttribute('src') ?? ''));
+  // blob: URLs of the page, read in the page.
+  const all = await page.evaluate((urls: string[]) => Promise.all(urls.map(async (src) => Array.from(new Uint8Array(await (await fetch(src)).arrayBuffer())))), sources);
+  return all.map((bytes) => Buffer.from(bytes));
+}
+
+/** How many decoded samples differ between two PNGs, and by how much at most. */
+function pixelDifference(a: Uint8Array, b: Uint8Array): { differing: number; max: number; total: number } {
+  const [x, y] = [decode(a), decode(b)];
+  expect([x.width, x.height, x.channels]).toEqual([y.width, y.height, y.channels]);
+  let differing = 0;
+  let max = 0;
+  for (let i = 0; i < x.data.length; i++) {
+    const d = Math.abs(Number(x.data[i]) - Number(y.data[i]));
+    if (d > 0) differing++;
+    max = Math.max(max, d);
+  }
+  return { differing, max, total: x.data.length };
+}
+
+/** Fill the form, press a run button with the keyboard, and wait for the run to finish. */
+async function runOnPage(where: 'server' | 'browser', mode = 'sample'): Promise<void> {
+  await page.selectOption('#mode', mode);
+  await page.fill('#skip_steps', String(STEPS));
+  await page.fill('#seed', String(SEED));
+  if (mode === 'sample') await page.fill('#n_samples', String(COUNT));
+  await page.fill('#preview_every', '5');
+  await page.focus(`#run-${where}`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`article.run[data-where=${where}][data-mode=${mode}]:not([data-state=running])`, { timeout: 60_000 });
+  const failed = await page.$(`article.run[data-where=${where}][data-state=failed] .error`);
+  if (failed) throw new Error(`the ${where} run failed: ${await failed.textContent()}`);
+}
+
+/** Counts the live previews shown (the most at once) from now on. In the page's own words: this file has no DOM types. */
+async function watchPreviews(): Promise<() => Promise<number>> {
+  await page.evaluate(`
+    globalThis.previews = 0;
+    new MutationObserver(() => {
+      globalThis.previews = Math.max(globalThis.previews, document.querySelectorAll('.previews img, .previews canvas').length);
+    }).observe(document.body, { subtree: true, childList: true });
+  `);
+  return async () => Number(await page.evaluate('globalThis.previews'));
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
+  beforeAll(async () => {
+    dir = tempDirSync('ddim-playground-');
+    const sample = ['sample', '--n_samples', String(COUNT), '--seed', String(SEED), '--skip_steps', String(STEPS)];
+    const [started, cli, cliWeb, launched] = await Promise.all([
+      startServer(),
+      runCli([...sample, '--save_dir', join(dir, 'cli')]),
+      runCli([...sample, '--backend', 'web', '--save_dir', join(dir, 'cli-web')]),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    ]);
+    url = started;
+    browser = launched;
+    expect([cli.exitCode, cliWeb.exitCode]).toEqual([0, 0]);
+    cliPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli', `${i}.png`)));
+    cliWebPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli-web', `${i}.png`)));
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+    await page.goto(`${url}/`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+    await server?.exited;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 15_000);
+
+  test('is served cross-origin isolated: COOP and COEP on the page and on each of its files', async () => {
+    const paths = ['/', '/playground/app.js', '/playground/browser-worker.js', '/playground/style.css', '/playground/config.json', '/playground/model.onnx'];
+    paths.push('/playground/ort-wasm-simd-threaded.jsep.mjs', '/playground/ort-wasm-simd-threaded.jsep.wasm', '/playground/missing.js');
+    for (const path of paths) {
+      const response = await fetch(`${url}${path}`, { method: 'HEAD' });
+      expect({ path, status: response.status }).toEqual({ path, status: path.endsWith('missing.js') ? 404 : 200 });
+      for (const [name, value] of Object.entries(ISOLATION)) expect({ path, [name]: response.headers.get(name) }).toEqual({ path, [name]: value });
+    }
+    expect(await page.evaluate('crossOriginIsolated')).toBe(true);
+  });
+
+  test('builds its controls from the service, every one labelled', async () => {
+    const plugins = (await (await fetch(`${url}/v1/plugins`)).json()) as { modes: { name: string }[]; schedules: { name: string }[] };
+    expect(await page.$$eval('#mode option', (options) => options.map((o) => o.textContent))).toEqual(plugins.modes.map((m) => m.name));
+    expect(await page.$$eval('#skip_type option', (options) => options.map((o) => o.textContent))).toEqual(plugins.schedules.map((s) => s.name));
+    const visible = async (selector: string) => page.isVisible(selector);
+    await page.selectOption('#mode', 'sdedit');
+    expect([await visible('#opt-sdedit-strength'), await visible('#images-zone'), await visible('#masks-zone')]).toEqual([true, true, false]);
+    await page.selectOption('#mode', 'inpaint');
+    expect([await visible('#opt-inpaint-resample'), await visible('#masks-zone')]).toEqual([true, true]);
+    await page.selectOption('#mode', 'interpolate');
+    expect([await visible('#field-n_interpolate'), await visible('#inputs')]).toEqual([true, false]);
+    // A button is named by its text; an input or a select by a <label for>.
+    const unlabelled = await page.$$eval('input, select, button', (controls) =>
+      controls.filter((c) => (c.tagName === 'BUTTON' ? !c.textContent?.trim() : !(c as unknown as { labels: { length: number } }).labels.length)).map((c) => c.id),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await page.getAttribute('#status', 'aria-live')).toBe('polite');
+  });
+
+  test(`runs ${COUNT} samples on the server and in the browser, equal to the CLI's`, async () => {
+    const previews = await watchPreviews();
+    await runOnPage('server');
+    expect(await previews()).toBeGreaterThanOrEqual(COUNT);
+    const fromServer = await resultPngs('server');
+    expect(fromServer.length).toBe(COUNT);
+    fromServer.forEach((png, i) => expect({ i, same: png.equals(cliPngs[i]!) }).toEqual({ i, same: true }));
+
+    await runOnPage('browser');
+    const fromBrowser = await resultPngs('browser');
+    expect(fromBrowser.length).toBe(COUNT);
+    const diffs = fromBrowser.map((png, i) => pixelDifference(png, cliPngs[i]!));
+    const differing = diffs.reduce((sum, d) => sum + d.differing, 0);
+    const total = diffs.reduce((sum, d) => sum + d.total, 0);
+    console.log(`playground: browser vs CLI, ${differing} of ${total} pixels differ (at most ${Math.max(...diffs.map((d) => d.max))} level)`);
+    expect(Math.max(...diffs.map((d) => d.max))).toBeLessThanOrEqual(1);
+    expect(differing).toBeLessThanOrEqual(total * 0.001);
+    // The same WebAssembly build as the CLI's --backend web: the very same pixels.
+    fromBrowser.forEach((png, i) => expect({ i, ...pixelDifference(png, cliWebPngs[i]!) }).toMatchObject({ i, differing: 0 }));
+
+    const shot = join(dir, 'playground.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const docs = process.env.DDIM_PLAYGROUND_SCREENSHOT;
+    if (docs) copyFileSync(shot, join(ROOT, docs));
+  }, 90_000);
+
+  test('downloads one result, and all of them as a zip', async () => {
+    const card = 'article.run[data-where=browser][data-state=done] >> nth=0';
+    const expected = await resultPngs('browser');
+    const [one] = await Promise.all([page.waitForEvent('download'), page.click(`${card} >> a.download >> nth=0`)]);
+    expect(one.suggestedFilename()).toBe(`ddim-sample-seed${SEED}-0.png`);
+    expect(readFileSync(await one.path()).equals(expected[0]!)).toBe(true);
+    const [all] = await Promise.all([page.waitForEvent('download'), page.click(`${card} >> button.download-all`)]);
+    const files = unzipSync(readFileSync(await all.path()));
+    expect(Object.keys(files).sort()).toEqual(expected.map((_, i) => `ddim-sample-seed${SEED}-${i}.png`));
+    expect(Buffer.from(files[`ddim-sample-seed${SEED}-3.png`]!).equals(expected[3]!)).toBe(true);
+  });
+
+  test('runs an image mode on both sides from a dropped file, within a level of each other', async () => {
+    await page.selectOption('#mode', 'sdedit');
+    await page.setInputFiles('#images', { name: 'input.png', mimeType: 'image/png', buffer: cliPngs[0]! });
+    await page.waitForSelector('#images-zone .thumbs img');
+    await runOnPage('server', 'sdedit');
+    await runOnPage('browser', 'sdedit');
+    const [server] = await resultPngs('server', 'sdedit');
+    const [inBrowser] = await resultPngs('browser', 'sdedit');
+    expect([server, inBrowser].every(Boolean)).toBe(true);
+    const diff = pixelDifference(server!, inBrowser!);
+    expect(diff.max).toBeLessThanOrEqual(1);
+    expect(diff.differing).toBeLessThanOrEqual(diff.total * 0.01);
+  }, 60_000);
+});
+
+describe('the playground routes', () => {
+  const app = new Hono();
+  const asked: string[] = [];
+  playgroundRoutes(app, {
+    file: async (path) => {
+      asked.push(path);
+      return path === 'index.html' ? { body: '<!doctype html>', type: 'text/html', etag: 'v1' } : undefined;
+    },
+  });
+
+  test('answer the page, a 304 for its ETag, and a 404 with the isolation headers otherwise', async () => {
+    const page = await app.request('/');
+    expect([page.status, page.headers.get('etag'), await page.text()]).toEqual([200, '"v1"', '<!doctype html>']);
+    expect((await app.request('/', { headers: { 'if-none-match': '"v0", "v1"' } })).status).toBe(304);
+    const missing = await app.request('/playground/app.js');
+    expect([missing.status, missing.headers.get('cross-origin-embedder-policy'), missing.headers.get('cross-origin-opener-policy')]).toEqual([404, 'require-corp', 'same-origin']);
+  });
+
+  test('never ask for a path outside the playground', async () => {
+    asked.length = 0;
+    for (const path of ['/playground/..%2Fpackage.json', '/playground/.env', '/playground/a//b', '/playground/%2e%2e/cli.ts']) {
+      expect((await app.request(path)).status).toBe(404);
+    }
+    expect(asked).toEqual([]);
+  });
+
+  test("give the browser the service config, with none of the server's files or plugins", () => {
+    const config = loadConfig(DEFAULT_CONFIG, { overrides: [{ path: 'sampler.noise', value: 'noise.npy', origin: 'test' }] });
+    const browser = browserConfig(config) as { sampler: Record<string, unknown>; plugins: unknown[]; source?: string };
+    expect(browser.sampler).toMatchObject({ weights: 'model.onnx', backend: 'web', noise: null, input_dir: null, mask: null, n_samples: config.sampler.n_samples });
+    expect([browser.plugins, browser.source]).toEqual([[], undefined]);
+    expect(JSON.stringify(browser)).not.toContain(ROOT);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The playground's files, read on the server side (Bun, Node, Deno): the page and its
+ * stylesheet from web/, its two scripts (bundled from web/page/, see ./bundle.ts), the
+ * onnxruntime-web WebAssembly files from node_modules, and the service's model and config,
+ * so that a run in the browser builds the same pipeline as the service.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DdimConfig } from '../core/config/schema.ts';
+import type { Playground, PlaygroundFile } from '../server/routes/playground.ts';
+import { DIST, type PageScripts, PAGE_SCRIPTS, bundlePage } from './bundle.ts';
+
+const WEB = dirname(fileURLToPath(import.meta.url));
+
+const STATIC: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+const ORT_FILE = /^ort-wasm-[\w.-]+\.(mjs|wasm)$/;
+const JS = 'text/javascript; charset=utf-8';
+
+export interface PlaygroundOptions {
+  /**
+   * Where the page's scripts come from. 'bundle': Bun.build at start, kept in memory (Bun
+   * only); 'dist': the files `bun run build:web` wrote. Default: 'bundle' under Bun, else 'dist'.
+   */
+  readonly scripts?: 'bundle' | 'dist';
+  /** Told why the page will not work (no scripts), or that a bundle failed. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const hash = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+
+/**
+ * The service config as the browser's pipeline takes it: the model is the one served next to
+ * the page, the backend onnxruntime-web, and nothing names a file of the server's disk
+ * (the browser reads no files; its inputs are the images the user gives).
+ */
+export function browserConfig(config: DdimConfig): Record<string, unknown> {
+  const { source: _source, model: _model, train: _train, plugins: _plugins, ...rest } = config as DdimConfig & Record<string, unknown>;
+  const sampler = { ...config.sampler, weights: 'model.onnx', backend: 'web', providers: ['cpu'], save_dir: 'samples' };
+  return { ...rest, sampler: { ...sampler, input_dir: null, mask_dir: null, mask: null, noise: null }, server: { ...config.server, auth_token_env: null }, plugins: [] };
+}
+
+/** The directory of onnxruntime-web's dist files, found the way the runtime resolves the package. */
+function ortDist(onWarning: PlaygroundOptions['onWarning']): { dir: string; version: string } | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('onnxruntime-web'));
+    const manifest = join(dir, '..', 'package.json');
+    const version = existsSync(manifest) ? String((require(manifest) as { version?: string }).version) : 'unknown';
+    return { dir, version };
+  } catch (error) {
+    onWarning?.(`playground: onnxruntime-web not found (${error instanceof Error ? error.message : String(error)}); runs in the browser will fail`);
+    return undefined;
+  }
+}
+
+async function distScripts(onWarning: ((message: string) => void) | undefined): Promise<PageScripts | undefined> {
+  const paths = PAGE_SCRIPTS.map((name) => join(DIST, name));
+  if (!paths.every((path) => existsSync(path))) {
+    onWarning?.(`playground: no page scripts in ${DIST}; run \`bun run build:web\` once, or serve with Bun (the page at / stays blank until then)`);
+    return undefined;
+  }
+  const texts = await Promise.all(paths.map((path) => readFile(path, 'utf8')));
+  return new Map(PAGE_SCRIPTS.map((name, i) => [name, texts[i]!]));
+}
+
+/**
+ * The playground of a service running `config`: what playgroundRoutes serves.
+ *
+ * @example
+ * const app = createApp({ pipeline, playground: createPlayground(pipeline.config) });
+ */
+export function createPlayground(config: DdimConfig, options: PlaygroundOptions = {}): Playground {
+  const useBundle = (options.scripts ?? ('Bun' in globalThis ? 'bundle' : 'dist')) === 'bundle';
+  // Started now, so that a bundling error shows at start-up and the first page load does not wait.
+  const scripts: Promise<PageScripts | undefined> = (useBundle ? bundlePage() : distScripts(options.onWarning)).catch((error: unknown) => {
+    options.onWarning?.(`playground: cannot bundle the page scripts: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  const ort = ortDist(options.onWarning);
+  const configJson = JSON.stringify(browserConfig(config));
+  const weights = config.sampler.weights;
+
+  const file = async (path: string): Promise<PlaygroundFile | undefined> => {
+    const type = STATIC[path];
+    if (type) {
+      const body = await readFile(join(WEB, path));
+      return { body, type, etag: hash(body) };
+    }
+    const script = (await scripts)?.get(path);
+    if (script !== undefined) return { body: script, type: JS, etag: hash(script) };
+    if (path === 'config.json') return { body: configJson, type: 'application/json; charset=utf-8', etag: hash(configJson) };
+    if (path === 'model.onnx' && weights) {
+      const { size, mtimeMs } = statSync(weights);
+      return { body: await readFile(weights), type: 'application/octet-stream', etag: `${size}-${Math.round(mtimeMs)}` };
+    }
+    const match = ORT_FILE.exec(path);
+    if (match && ort && existsSync(join(ort.dir, path))) {
+      return { body: await readFile(join(ort.dir, path)), type: match[1] === 'wasm' ? 'application/wasm' : JS, etag: `ort-${ort.version}-${path}` };
+    }
+    return undefined;
+  };
+  return { file };
+}
