@@ -3,8 +3,10 @@
  * Deploy, Bun and Deno's `serve` all take such an object. The pipeline is built on the
  * first request, since a module's top level may not do I/O in some of those runtimes.
  */
+import { firstLine } from '../../core/errors.ts';
 import type { Pipeline } from '../../core/pipeline.ts';
 import { createApp } from '../app.ts';
+import { HttpError } from '../http-error.ts';
 import type { FetchHandler } from './listening-server.ts';
 
 export interface WorkerOptions {
@@ -25,7 +27,15 @@ export function workerHandler(options: WorkerOptions): FetchHandler {
   return {
     async fetch(request) {
       app ??= options.pipeline().then((pipeline) => createApp({ pipeline, authToken: options.authToken }));
-      return (await app).fetch(request);
+      let ready: FetchHandler;
+      try {
+        ready = await app;
+      } catch (error) {
+        // Not cached: a model or config that could not be fetched may be there on the next request.
+        app = undefined;
+        return new HttpError(503, 'not_ready', `the service could not start: ${firstLine(error)}`, { retryAfter: 5 }).toResponse();
+      }
+      return ready.fetch(request);
     },
   };
 }
