@@ -10,14 +10,20 @@
  *   wrangler.toml and a workerd.capnp (Cloudflare's runtime, from npm, for a local run).
  * A build fails if anything on the path imports a Node built-in or a native addon.
  */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { basename, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
+import { UserError } from '../core/errors.ts';
 
 const ROOT = resolve(import.meta.dir, '..');
-const ORT = join(ROOT, 'node_modules/onnxruntime-web/dist');
+/** onnxruntime-web's dist folder, found as the runtime resolves the package (in an installed toolkit, the user's node_modules). */
+const ORT = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 const NATIVE = new Set(['sharp', 'onnxruntime-node', ...builtinModules]);
+/** Packages with native addons, by name or subpath, and compiled addons themselves. */
+const NATIVE_PATH = /^(?:sharp|onnxruntime-node|@img\/sharp-[\w-]+)(?:\/|$)|\.node$/;
+/** Written into every output folder: only a folder holding it (or an empty one) is emptied by a build. */
+const MARKER = '.ddim-edge-build';
 const MODEL = join(ROOT, 'models/ddpm_fashion_mnist.onnx');
 const CONFIG = join(ROOT, 'models/ddpm_fashion_mnist.yaml');
 
@@ -45,7 +51,7 @@ function edgeOnly(refused: string[], ortBuild: string): BunPlugin {
     name: 'edge-only',
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.path.startsWith('node:') || NATIVE.has(args.path)) refused.push(`${args.importer.replace(`${ROOT}/`, '')} imports ${args.path}`);
+        if (args.path.startsWith('node:') || NATIVE.has(args.path) || NATIVE_PATH.test(args.path)) refused.push(`${args.importer.replace(`${ROOT}/`, '')} imports ${args.path}`);
         return undefined;
       });
       // One onnxruntime-web build: the web backend's fallback import of the /webgpu build (for
@@ -64,9 +70,16 @@ function edgeOnly(refused: string[], ortBuild: string): BunPlugin {
 
 async function bundle(entry: string, outdir: string, ortBuild: string): Promise<void> {
   const refused: string[] = [];
-  const result = await Bun.build({ entrypoints: [entry], outdir, target: 'browser', format: 'esm', minify: true, naming: 'worker.js', plugins: [edgeOnly(refused, ortBuild)] });
-  if (refused.length > 0) throw new Error(`the edge bundle may not import Node built-ins or native addons:\n  ${refused.join('\n  ')}`);
-  if (!result.success) throw new AggregateError(result.logs, 'bun build failed');
+  let result: Awaited<ReturnType<typeof Bun.build>> | undefined;
+  let failure: unknown;
+  try {
+    result = await Bun.build({ entrypoints: [entry], outdir, target: 'browser', format: 'esm', minify: true, naming: 'worker.js', plugins: [edgeOnly(refused, ortBuild)] });
+  } catch (error) {
+    failure = error; // e.g. a dependency's require('child_process'): the refused imports say why
+  }
+  if (refused.length > 0) throw new Error(`the edge bundle may not import Node built-ins or native addons:\n  ${[...new Set(refused)].join('\n  ')}`);
+  if (failure !== undefined) throw failure;
+  if (!result?.success) throw new AggregateError(result?.logs ?? [], 'bun build failed');
 }
 
 /** The Workers entry: the assets as modules, handed to edge/workers.ts. */
@@ -109,11 +122,25 @@ const ddim :Workerd.Worker = (
 );
 `;
 
-export async function buildEdge(options: EdgeBuildOptions = {}): Promise<EdgeBuild> {
-  const target = options.target ?? 'edge';
-  const outdir = options.outdir ?? join(ROOT, 'dist', target);
+/**
+ * A build empties its output folder first: only an earlier build's (it holds the marker) or
+ * an empty one, never the repository, the working directory or a folder above them.
+ */
+function prepareOutdir(outdir: string): void {
+  const inside = (parent: string) => !relative(outdir, parent).startsWith('..');
+  if (inside(ROOT) || inside(process.cwd())) throw new UserError(`build:edge: ${outdir} holds the toolkit or the working directory; give an output folder of its own (default dist/edge)`);
+  if (existsSync(outdir) && readdirSync(outdir).length > 0 && !existsSync(join(outdir, MARKER))) {
+    throw new UserError(`build:edge: ${outdir} is not empty and not an earlier edge build; give a new or empty folder`);
+  }
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
+  writeFileSync(join(outdir, MARKER), 'written by edge/build.ts; the next build empties this folder\n');
+}
+
+export async function buildEdge(options: EdgeBuildOptions = {}): Promise<EdgeBuild> {
+  const target = options.target ?? 'edge';
+  const outdir = resolve(options.outdir ?? join(ROOT, 'dist', target));
+  prepareOutdir(outdir);
   const copies: [from: string, to: string][] = [
     [MODEL, basename(MODEL)],
     [CONFIG, basename(CONFIG)],
@@ -148,6 +175,12 @@ if (import.meta.main) {
   const args = process.argv.slice(2);
   const target: EdgeTarget = args.includes('--workers') ? 'workers' : 'edge';
   const dir = args.find((arg) => !arg.startsWith('--'));
-  const build = await buildEdge({ target, outdir: dir ? resolve(dir) : undefined });
-  console.log(`wrote ${build.entry} and ${build.assets.join(', ')}`);
+  try {
+    const build = await buildEdge({ target, outdir: dir ? resolve(dir) : undefined });
+    console.log(`wrote ${build.entry} and ${build.assets.join(', ')}`);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
 }

@@ -6,10 +6,10 @@
  * layout (edge/build.ts --workers) under workerd, Cloudflare's runtime from npm.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EdgeBuild, buildEdge } from '../edge/build.ts';
-import { encodePng } from '../core/io/png.ts';
+import { decodePng, encodePng } from '../core/io/png.ts';
 import { DENO, runCli } from './support/cli.ts';
 import { WORKERD, freePort, waitForHealth } from './support/edge-runtimes.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
@@ -26,23 +26,19 @@ async function startDeno(dir: string): Promise<string> {
     { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, timeout: 170_000 },
   );
   deno = child;
-  // deno serve prints where it listens; port 0 lets the OS choose a free one.
+  // deno serve prints where it listens (port 0 lets the OS choose); both pipes are drained to the end.
   let seen = '';
-  for (const stream of [child.stderr, child.stdout] as ReadableStream<Uint8Array>[]) {
-    const reader = stream.getReader();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const { value, done } = await Promise.race([reader.read(), Bun.sleep(2_000).then(() => ({ value: undefined, done: false }))]);
-      if (value) seen += decoder.decode(value);
-      const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (match) {
-        reader.releaseLock();
-        return match[1]!;
-      }
-      if (done) break;
-    }
-    reader.releaseLock();
+    for await (const chunk of stream) seen += decoder.decode(chunk, { stream: true });
+  };
+  void drain(child.stdout as ReadableStream<Uint8Array>);
+  void drain(child.stderr as ReadableStream<Uint8Array>);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+    if (match) return match[1]!;
+    await Bun.sleep(50);
   }
   throw new Error(`deno serve did not start: ${seen}`);
 }
@@ -80,13 +76,25 @@ describe('the edge bundle', () => {
     const mentions = [...code.matchAll(/.{0,40}["']node:[a-z_/]+["'].{0,20}/g)].map((m) => m[0]);
     for (const mention of mentions) expect(mention).toMatch(/typeof navigator>"u"\?\w+\("node:os"\)\.cpus\(\)/);
     expect(mentions.length).toBeLessThanOrEqual(1);
-    expect(readdirSync(build.outdir).sort()).toEqual(['worker.js', ...build.assets].sort());
+    expect(readdirSync(build.outdir).sort()).toEqual(['.ddim-edge-build', 'worker.js', ...build.assets].sort());
   });
 
-  test('the build refuses a module that imports a Node built-in', async () => {
+  test('the build refuses a module that imports a Node built-in, itself or through a dependency', async () => {
     await expect(buildEdge({ outdir: tempDirSync('ddim-edge-bad-'), entry: join(ROOT, 'test/fixtures/edge-bad-entry.ts') })).rejects.toThrow(
       /may not import Node built-ins or native addons:\s+test\/fixtures\/edge-bad-entry\.ts imports node:fs/,
     );
+    await expect(buildEdge({ outdir: tempDirSync('ddim-edge-bad-'), entry: join(ROOT, 'test/fixtures/edge-bad-dependency.ts') })).rejects.toThrow(
+      /may not import Node built-ins or native addons:[\s\S]*detect-libc[\s\S]* imports child_process/,
+    );
+  });
+
+  test('the build empties only its own output folders', async () => {
+    const other = tempDirSync('ddim-edge-other-');
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    await expect(buildEdge({ outdir: other })).rejects.toThrow('is not empty and not an earlier edge build');
+    expect(readFileSync(join(other, 'notes.txt'), 'utf8')).toBe('mine');
+    await expect(buildEdge({ outdir: ROOT })).rejects.toThrow('holds the toolkit or the working directory');
+    await expect(buildEdge({ outdir: join(ROOT, '..') })).rejects.toThrow('holds the toolkit or the working directory');
   });
 
   test('under deno serve, with reads limited to the bundle, POST /v1/sample gives the CLI\'s PNG', async () => {
@@ -104,7 +112,8 @@ describe('the edge bundle', () => {
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { count: number; images: { png: string }[] };
     expect(body.count).toBe(1);
-    expect(body.images[0]!.png.length).toBeGreaterThan(100);
+    const pair = decodePng(Buffer.from(body.images[0]!.png, 'base64'));
+    expect([pair.channels, pair.width > 2 * 32, pair.height >= 32]).toEqual([1, true, true]); // input | reconstruction
     const small = await encodePng(pixels.subarray(0, 16 * 16), 16, 16, 1);
     const bad = await post('/v1/reconstruction', { images: [Buffer.from(small).toString('base64')], skip_steps: 5 }, 'application/json');
     expect(bad.status).toBe(400);

@@ -12,10 +12,16 @@ export function isAbsolutePath(path: string): boolean {
   return path.startsWith('/');
 }
 
-/** `path` against the absolute folder `base`, with `.` and `..` folded (as node:path's resolve). */
+const workingDirectory = (): string => (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.() ?? '/';
+
+/**
+ * `path` against the folder `base` (itself against the working directory when relative; `/`
+ * where the runtime has none), with `.` and `..` folded, as node:path's resolve does.
+ */
 export function resolvePath(base: string, path: string): string {
   const parts: string[] = [];
-  for (const part of (isAbsolutePath(path) ? path : `${base}/${path}`).split('/')) {
+  const from = isAbsolutePath(base) ? base : `${workingDirectory()}/${base}`;
+  for (const part of (isAbsolutePath(path) ? path : `${from}/${path}`).split('/')) {
     if (part === '..') parts.pop();
     else if (part !== '' && part !== '.') parts.push(part);
   }
@@ -29,8 +35,8 @@ export function parentPath(path: string): string {
 
 /** A path as messages show it: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
-  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
-  const inside = cwd !== undefined && file.startsWith(`${cwd}/`);
+  const cwd = workingDirectory();
+  const inside = cwd !== '/' && file.startsWith(`${cwd}/`);
   return oneLine(inside ? file.slice(cwd.length + 1) : file);
 }
 

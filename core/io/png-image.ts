@@ -1,8 +1,9 @@
 /**
  * Input images without sharp (edge workers, browsers): PNG only, at the model's size, converted
- * to the model's channels as the native decoder converts them (gray = Rec. 709 luminance in
- * linear light, as libvips computes it; alpha dropped). Resizing is left to the caller (the
- * playground resizes in the browser); a PNG of another size is refused in one line.
+ * to the model's channels the way libvips converts them (gray = Rec. 709 luminance in linear
+ * light; alpha dropped), within one level of sharp's result (its arithmetic rounds elsewhere;
+ * png-image.test.ts measures it). Resizing is left to the caller (the playground resizes in the
+ * browser); a PNG of another size is refused in one line.
  */
 import { UserError, oneLine } from '../errors.ts';
 import { decodePng } from './png.ts';

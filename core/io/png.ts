@@ -20,24 +20,27 @@ export interface Pixels {
 
 /**
  * Decode PNG bytes to 8 bits per sample: palettes expanded to RGB(A), bit depths below 8
- * scaled up, 16-bit samples rounded down to 8 bits.
+ * scaled up, 16-bit samples cut to their high byte (as libvips does).
  */
 export function decodePng(bytes: Uint8Array, name = 'image'): Pixels {
+  const fail = (why: string) => new UserError(`cannot read image ${oneLine(name)}: ${why}`);
+  // fast-png 8 unpacks interlaced images of 1, 2 or 4 bits per sample wrongly: refused, not misread.
+  if (bytes.length >= 29 && bytes[24]! < 8 && bytes[28] === 1) throw fail(`an interlaced PNG of ${bytes[24]} bits per sample; save it non-interlaced or at 8 bits`);
   let png;
+  let palette: Uint8Array | undefined;
   try {
     png = decode(bytes);
+    if (png.palette) palette = convertIndexedToRgb(png);
   } catch (error) {
-    throw new UserError(`cannot read image ${oneLine(name)}: not a readable PNG (${oneLine(firstLine(error))})`);
+    throw fail(`not a readable PNG (${oneLine(firstLine(error))})`);
   }
   const { width, height } = png;
-  if (png.palette) {
-    const data = convertIndexedToRgb(png);
-    return { width, height, channels: data.length / (width * height), data };
-  }
+  if (palette) return { width, height, channels: palette.length / (width * height), data: palette };
   const samples = width * height * png.channels;
+  if (png.data.length < (png.depth >= 8 ? samples : Math.ceil((width * png.channels * png.depth) / 8) * height)) throw fail('its pixel data is shorter than its size says');
   const data = new Uint8Array(samples);
   if (png.depth === 16) {
-    for (let i = 0; i < samples; i++) data[i] = Math.round(png.data[i]! / 257);
+    for (let i = 0; i < samples; i++) data[i] = png.data[i]! >> 8;
   } else if (png.depth === 8) {
     data.set(png.data.subarray(0, samples));
   } else {

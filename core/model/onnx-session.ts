@@ -97,7 +97,13 @@ function vulkanMissing(): string | undefined {
     }
   }
   if (env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES || env.VK_ADD_DRIVER_FILES) return undefined;
-  const hasDriver = (dir: string) => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
+  const hasDriver = (dir: string) => {
+    try {
+      return readdirSync(dir).some((name) => name.endsWith('.json'));
+    } catch {
+      return false; // missing, or not readable: no driver to be had there
+    }
+  };
   return vulkanDriverDirs().some(hasDriver) ? undefined : 'no Vulkan driver on this machine: no ICD manifest in the vulkan/icd.d folders';
 }
 
@@ -119,7 +125,7 @@ function knownUnavailable(provider: ExecutionProvider): string | undefined {
 
 /** How onnxruntime says a GPU provider could not start (rather than that the model is bad). */
 const PROVIDER_FAILURES: Partial<Record<ExecutionProvider, RegExp>> = {
-  cuda: /cuda|provider|shared library/i,
+  cuda: /cuda|cudnn|cublas|providers_cuda|shared library/i,
   webgpu: /webgpu|adapter|dawn|vulkan/i,
 };
 

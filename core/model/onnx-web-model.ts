@@ -70,8 +70,15 @@ async function webgpuUnavailable(): Promise<string | undefined> {
 
 async function modelBytes(source: Uint8Array | URL | string, label: string): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
+  let response: Response;
   try {
-    return new Uint8Array(await (await fetch(source)).arrayBuffer());
+    response = await fetch(source);
+  } catch (error) {
+    throw new UserError(`cannot load model ${oneLine(label)} with the web backend: ${firstLine(error)}`);
+  }
+  if (!response.ok) throw new UserError(`cannot load model ${oneLine(label)} with the web backend: HTTP ${response.status} ${oneLine(response.statusText)}`);
+  try {
+    return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     throw new UserError(`cannot load model ${oneLine(label)} with the web backend: ${firstLine(error)}`);
   }

@@ -3,7 +3,7 @@
  * Deploy, Bun and Deno's `serve` all take such an object. The pipeline is built on the
  * first request, since a module's top level may not do I/O in some of those runtimes.
  */
-import { firstLine } from '../../core/errors.ts';
+import { firstLine, isUserError } from '../../core/errors.ts';
 import type { Pipeline } from '../../core/pipeline.ts';
 import { createApp } from '../app.ts';
 import { HttpError } from '../http-error.ts';
@@ -31,8 +31,9 @@ export function workerHandler(options: WorkerOptions): FetchHandler {
       try {
         ready = await app;
       } catch (error) {
-        // Not cached: a model or config that could not be fetched may be there on the next request.
-        app = undefined;
+        // A model or config that could not be fetched may be there on the next request; a
+        // config or model the toolkit refused (a UserError) will not, and stays refused.
+        if (!isUserError(error)) app = undefined;
         return new HttpError(503, 'not_ready', `the service could not start: ${firstLine(error)}`, { retryAfter: 5 }).toResponse();
       }
       return ready.fetch(request);
