@@ -23,8 +23,9 @@ function serveUsage(): string {
   return [
     'Usage: bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
     '',
-    'The HTTP sampling service: POST /v1/sample, /v1/interpolate, /v1/reconstruction; GET /v1/health,',
-    '/v1/plugins, /openapi.json. The model and config are fixed at start-up; a request field left out',
+    'The HTTP sampling service: POST /v1/modes/{mode} (and /v1/sample, /v1/interpolate, ...); GET /v1/health,',
+    '/v1/plugins, /openapi.json, and the playground page at / (server.playground; not with bearer auth). The model and',
+    'config are fixed at start-up; a request field left out',
     "takes the config's value. SIGTERM or Ctrl-C stops accepting, lets requests in flight finish for",
     'server.shutdown_grace_ms, cancels the rest (503) and exits 0; a second signal cancels at once.',
     '',
@@ -120,7 +121,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const pipeline = await createPipeline(config, { onWarning: warn });
   const service = new SamplingService(pipeline);
   // A page cannot send a bearer token with its own loads: with auth on, no playground.
-  const playground = authToken ? undefined : createPlayground(config, { onWarning: warn });
+  const playground = authToken || !config.server.playground ? undefined : createPlayground(config, { onWarning: warn });
   const app = createApp({ service, authToken, log: args.quiet ? undefined : log, playground });
   let server: ListeningServer;
   try {

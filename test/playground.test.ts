@@ -14,11 +14,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { unzipSync } from 'fflate';
-import { Hono } from 'hono';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { loadConfig } from '../core/config/load-config.ts';
-import { playgroundRoutes } from '../server/routes/playground.ts';
-import { browserConfig } from '../web/playground.ts';
 import { cliCommand, runCli } from './support/cli.ts';
 import { DEFAULT_CONFIG, ROOT, tempDirSync } from './support/fixtures.ts';
 
@@ -40,9 +36,9 @@ let dir = '';
 let cliPngs: Buffer[] = [];
 let cliWebPngs: Buffer[] = [];
 
-async function startServer(): Promise<string> {
-  const child = Bun.spawn([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet'], { cwd: ROOT, stdout: 'ignore', stderr: 'pipe' });
-  server = child;
+/** `ddim serve` on a free loopback port, with `extra` arguments; its URL once it listens. */
+async function startServer(extra: string[] = []): Promise<{ child: ReturnType<typeof Bun.spawn>; url: string }> {
+  const child = Bun.spawn([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet', ...extra], { cwd: ROOT, stdout: 'ignore', stderr: 'pipe' });
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let log = '';
   while (!/listening on http/.test(log)) {
@@ -53,7 +49,7 @@ async function startServer(): Promise<string> {
   void (async () => {
     while (!(await reader.read()).done);
   })();
-  return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+  return { child, url: /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]! };
 }
 
 /** The PNG bytes of the results of the latest finished run of `mode` made `where` (the newest card is first). */
@@ -117,7 +113,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       }),
     ]);
-    url = started;
+    [server, url] = [started.child, started.url];
     browser = launched;
     expect([cli.exitCode, cliWeb.exitCode]).toEqual([0, 0]);
     cliPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli', `${i}.png`)));
@@ -135,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
   }, 15_000);
 
   test('is served cross-origin isolated: COOP and COEP on the page and on each of its files', async () => {
-    const paths = ['/', '/playground/app.js', '/playground/browser-worker.js', '/playground/style.css', '/playground/config.json', '/playground/model.onnx'];
+    const paths = ['/', '/playground/app.js', '/playground/browser-worker.js', '/playground/style.css', '/playground/config.json', '/playground/model.onnx', '/playground/browser-plugins.json'];
     paths.push('/playground/ort-wasm-simd-threaded.jsep.mjs', '/playground/ort-wasm-simd-threaded.jsep.wasm', '/playground/missing.js');
     for (const path of paths) {
       const response = await fetch(`${url}${path}`, { method: 'HEAD' });
@@ -215,39 +211,54 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
     expect(diff.max).toBeLessThanOrEqual(1);
     expect(diff.differing).toBeLessThanOrEqual(diff.total * 0.01);
   }, 60_000);
+
+  test('runs no plugin the browser lacks there, starts a new worker after one failed, and keeps no preview blob URL', async () => {
+    const other = await browser!.newPage();
+    // Counts the page's live blob URLs; browser-plugins.json without sdedit stands for a plugin module's mode.
+    await other.addInitScript(`const live = (globalThis.liveUrls = new Set()); const [make, revoke] = [URL.createObjectURL, URL.revokeObjectURL];
+      URL.createObjectURL = (blob) => { const url = make(blob); live.add(url); return url; };
+      URL.revokeObjectURL = (url) => { live.delete(url); revoke(url); };`);
+    await other.route('**/playground/browser-plugins.json', async (route) => {
+      const response = await route.fetch();
+      const json = (await response.json()) as { modes: string[] };
+      await route.fulfill({ response, json: { ...json, modes: json.modes.filter((mode) => mode !== 'sdedit') } });
+    });
+    await other.route('**/playground/browser-worker.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await other.goto(`${url}/`);
+    await other.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
+    const note = async () => [await other.isDisabled('#run-browser'), (await other.isVisible('#run-browser-note')) && (await other.textContent('#run-browser-note'))];
+    await other.selectOption('#mode', 'sdedit');
+    expect(await note()).toEqual([true, 'mode sdedit: runs on the server only (plugin modules are not loaded in the browser)']);
+    await other.selectOption('#mode', 'sample');
+    expect(await note()).toEqual([false, false]);
+    const run = async (where: string, n: number) => {
+      await other.fill('#skip_steps', '3');
+      await other.fill('#preview_every', '1');
+      await other.click(`#run-${where}`);
+      // The n-th card, first in the list, finished.
+      const cards = "document.querySelectorAll('#runs > article.run')";
+      await other.waitForFunction(`${cards}.length === ${n} && ${cards}[0].dataset.state !== 'running'`, undefined, { timeout: 60_000 });
+      return other.getAttribute('#runs > article.run >> nth=0', 'data-state');
+    };
+    expect(await run('browser', 1)).toBe('failed');
+    await other.unroute('**/playground/browser-worker.js');
+    expect(await run('browser', 2)).toBe('done');
+    expect(await run('server', 3)).toBe('done');
+    // Only the results shown hold a blob URL: every preview's was revoked.
+    const results = await other.locator('article.run .grid img').count();
+    expect(await other.evaluate('globalThis.liveUrls.size')).toBe(results);
+    await other.close();
+  }, 90_000);
 });
 
-describe('the playground routes', () => {
-  const app = new Hono();
-  const asked: string[] = [];
-  playgroundRoutes(app, {
-    file: async (path) => {
-      asked.push(path);
-      return path === 'index.html' ? { body: '<!doctype html>', type: 'text/html', etag: 'v1' } : undefined;
-    },
-  });
-
-  test('answer the page, a 304 for its ETag, and a 404 with the isolation headers otherwise', async () => {
-    const page = await app.request('/');
-    expect([page.status, page.headers.get('etag'), await page.text()]).toEqual([200, '"v1"', '<!doctype html>']);
-    expect((await app.request('/', { headers: { 'if-none-match': '"v0", "v1"' } })).status).toBe(304);
-    const missing = await app.request('/playground/app.js');
-    expect([missing.status, missing.headers.get('cross-origin-embedder-policy'), missing.headers.get('cross-origin-opener-policy')]).toEqual([404, 'require-corp', 'same-origin']);
-  });
-
-  test('never ask for a path outside the playground', async () => {
-    asked.length = 0;
-    for (const path of ['/playground/..%2Fpackage.json', '/playground/.env', '/playground/a//b', '/playground/%2e%2e/cli.ts']) {
-      expect((await app.request(path)).status).toBe(404);
+describe('ddim serve with server.playground=false', () => {
+  test('serves no page', async () => {
+    const { child, url: off } = await startServer(['server.playground=false']);
+    try {
+      expect([(await fetch(`${off}/`)).status, (await fetch(`${off}/playground/config.json`)).status, (await fetch(`${off}/v1/health`)).status]).toEqual([404, 404, 200]);
+    } finally {
+      child.kill('SIGTERM');
+      await child.exited;
     }
-    expect(asked).toEqual([]);
-  });
-
-  test("give the browser the service config, with none of the server's files or plugins", () => {
-    const config = loadConfig(DEFAULT_CONFIG, { overrides: [{ path: 'sampler.noise', value: 'noise.npy', origin: 'test' }] });
-    const browser = browserConfig(config) as { sampler: Record<string, unknown>; plugins: unknown[]; source?: string };
-    expect(browser.sampler).toMatchObject({ weights: 'model.onnx', backend: 'web', noise: null, input_dir: null, mask: null, n_samples: config.sampler.n_samples });
-    expect([browser.plugins, browser.source]).toEqual([[], undefined]);
-    expect(JSON.stringify(browser)).not.toContain(ROOT);
-  });
+  }, 60_000);
 });

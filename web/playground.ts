@@ -2,15 +2,17 @@
  * The playground's files, read on the server side (Bun, Node, Deno): the page and its
  * stylesheet from web/, its two scripts (bundled from web/page/, see ./bundle.ts), the
  * onnxruntime-web WebAssembly files from node_modules, and the service's model and config,
- * so that a run in the browser builds the same pipeline as the service.
+ * so that a run in the browser builds the same pipeline as the service (with the built-in
+ * plugins, which browser-plugins.json names).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DdimConfig } from '../core/config/schema.ts';
+import { createDefaultRegistry } from '../plugins/index.ts';
 import type { Playground, PlaygroundFile } from '../server/routes/playground.ts';
 import { DIST, type PageScripts, PAGE_SCRIPTS, bundlePage } from './bundle.ts';
 
@@ -35,15 +37,35 @@ export interface PlaygroundOptions {
 
 const hash = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 
+/** The sampler keys the browser's pipeline and the page read: none names a file, a thread count or a shard of the server. */
+const BROWSER_SAMPLER_KEYS = ['micro_batch', 'n_samples', 'mode', 'n_interpolate', 'options'] as const;
+
 /**
- * The service config as the browser's pipeline takes it: the model is the one served next to
- * the page, the backend onnxruntime-web, and nothing names a file of the server's disk
- * (the browser reads no files; its inputs are the images the user gives).
+ * The service config as the browser's pipeline (and the page's form) takes it, built from an
+ * allowlist: config files take unknown keys, so anything not named here (data.dataroot, the
+ * training sections, the server's settings, its plugin paths) stays on the server. The model
+ * is the one served next to the page, the backend onnxruntime-web; the browser reads no
+ * files (its inputs are the images the user gives) and has only the built-in plugins.
+ * sampler.options goes whole: the form shows every mode's defaults, a plugin's run on the server too.
  */
 export function browserConfig(config: DdimConfig): Record<string, unknown> {
-  const { source: _source, model: _model, train: _train, plugins: _plugins, ...rest } = config as DdimConfig & Record<string, unknown>;
-  const sampler = { ...config.sampler, weights: 'model.onnx', backend: 'web', providers: ['cpu'], save_dir: 'samples' };
-  return { ...rest, sampler: { ...sampler, input_dir: null, mask_dir: null, mask: null, noise: null }, server: { ...config.server, auth_token_env: null }, plugins: [] };
+  const sampler: Record<string, unknown> = { weights: 'model.onnx', backend: 'web', providers: ['cpu'] };
+  for (const key of BROWSER_SAMPLER_KEYS) sampler[key] = config.sampler[key];
+  const { max_samples_per_request, max_steps_per_request } = config.server;
+  return {
+    seed: config.seed,
+    data: { img_size: config.data.img_size, img_channels: config.data.img_channels },
+    diffusion: { params: config.diffusion.params },
+    sampler,
+    // The page's limits for its count and steps fields.
+    server: { max_samples_per_request, max_steps_per_request },
+  };
+}
+
+/** The modes and schedules a run in the browser has (createWebPipeline's registry): the page offers no browser run of the others. */
+export function browserPlugins(): { modes: string[]; schedules: string[] } {
+  const registry = createDefaultRegistry();
+  return { modes: registry.names('mode'), schedules: registry.names('schedule') };
 }
 
 /** The directory of onnxruntime-web's dist files, found the way the runtime resolves the package. */
@@ -84,7 +106,11 @@ export function createPlayground(config: DdimConfig, options: PlaygroundOptions 
     return undefined;
   });
   const ort = ortDist(options.onWarning);
-  const configJson = JSON.stringify(browserConfig(config));
+  const json = (value: unknown) => {
+    const body = JSON.stringify(value);
+    return { body, type: 'application/json; charset=utf-8', etag: hash(body) };
+  };
+  const generated: Readonly<Record<string, PlaygroundFile>> = { 'config.json': json(browserConfig(config)), 'browser-plugins.json': json(browserPlugins()) };
   const weights = config.sampler.weights;
 
   const file = async (path: string): Promise<PlaygroundFile | undefined> => {
@@ -95,14 +121,16 @@ export function createPlayground(config: DdimConfig, options: PlaygroundOptions 
     }
     const script = (await scripts)?.get(path);
     if (script !== undefined) return { body: script, type: JS, etag: hash(script) };
-    if (path === 'config.json') return { body: configJson, type: 'application/json; charset=utf-8', etag: hash(configJson) };
+    if (generated[path]) return generated[path];
+    // The model and the WebAssembly are large: read only for a 200 (see PlaygroundFile.body).
     if (path === 'model.onnx' && weights) {
-      const { size, mtimeMs } = statSync(weights);
-      return { body: await readFile(weights), type: 'application/octet-stream', etag: `${size}-${Math.round(mtimeMs)}` };
+      const stats = await stat(weights).catch(() => undefined);
+      if (!stats?.isFile()) return undefined;
+      return { body: () => readFile(weights), type: 'application/octet-stream', etag: `${stats.size}-${Math.round(stats.mtimeMs)}` };
     }
     const match = ORT_FILE.exec(path);
     if (match && ort && existsSync(join(ort.dir, path))) {
-      return { body: await readFile(join(ort.dir, path)), type: match[1] === 'wasm' ? 'application/wasm' : JS, etag: `ort-${ort.version}-${path}` };
+      return { body: () => readFile(join(ort.dir, path)), type: match[1] === 'wasm' ? 'application/wasm' : JS, etag: `ort-${ort.version}-${path}` };
     }
     return undefined;
   };

@@ -90,6 +90,7 @@ export const ServerSchema = v.strictObject({
   shutdown_grace_ms: v.optional(integer(0), 10_000),
   /** Name of the environment variable holding the bearer token; unset: no auth. */
   auth_token_env: v.optional(v.nullable(v.string()), null),
+  playground: v.optional(v.pipe(v.boolean(), v.description('serve the playground page at / (never with bearer auth)')), true),
 });
 
 export const ConfigSchema = v.looseObject({

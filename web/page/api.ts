@@ -2,7 +2,8 @@
  * What the page learns from the service itself, so that it names no mode or schedule:
  * GET /v1/plugins (modes, schedules, JSON Schemas of their options), GET /openapi.json
  * (each mode's request fields: which inputs it takes, which run options beyond the common
- * ones it reads), GET /v1/health (the model) and the config the service runs.
+ * ones it reads), GET /v1/health (the model), the config the service runs, and which
+ * plugins a run in this browser has (the built-ins: plugin modules load on the server only).
  */
 
 /** The part of JSON Schema the page renders as form fields. */
@@ -43,10 +44,17 @@ export interface ServiceConfig {
   readonly server: { readonly max_samples_per_request: number; readonly max_steps_per_request: number };
 }
 
+/** The names of the modes and schedules a run in this browser has (web/playground.ts serves them). */
+export interface BrowserPlugins {
+  readonly modes: readonly string[];
+  readonly schedules: readonly string[];
+}
+
 export interface ServiceInfo {
   readonly modes: readonly ModeInfo[];
   readonly schedules: readonly PluginInfo[];
   readonly config: ServiceConfig;
+  readonly browserPlugins: BrowserPlugins;
   readonly model: { readonly file: string; readonly sha256: string; readonly channels: number; readonly height: number; readonly width: number };
 }
 
@@ -73,13 +81,14 @@ function requestProperties(openapi: OpenApi, mode: string): Readonly<Record<stri
   return (name ? openapi.components.schemas[name]?.properties : schema?.properties) ?? {};
 }
 
-/** Everything the page's controls are built from, in four requests. */
+/** Everything the page's controls are built from, in five requests. */
 export async function loadService(): Promise<ServiceInfo> {
-  const [plugins, openapi, health, config] = await Promise.all([
+  const [plugins, openapi, health, config, browserPlugins] = await Promise.all([
     getJson<{ modes: PluginInfo[]; schedules: PluginInfo[] }>('/v1/plugins'),
     getJson<OpenApi>('/openapi.json'),
     getJson<{ model: ServiceInfo['model'] }>('/v1/health'),
     getJson<ServiceConfig>('/playground/config.json'),
+    getJson<BrowserPlugins>('/playground/browser-plugins.json'),
   ]);
   const modes = plugins.modes.map((mode): ModeInfo => {
     const properties = requestProperties(openapi, mode.name);
@@ -90,5 +99,5 @@ export async function loadService(): Promise<ServiceInfo> {
       fields: names.filter((name) => !COMMON_FIELDS.has(name) && !INPUTS.includes(name as ModeInput)).map((name) => [name, properties[name]!] as const),
     };
   });
-  return { modes, schedules: plugins.schedules, config, model: health.model };
+  return { modes, schedules: plugins.schedules, config, browserPlugins, model: health.model };
 }

@@ -29,14 +29,24 @@ async function main(panel: RunPanel): Promise<void> {
   const form = new RunForm(service, report);
   const element = byId('controls', HTMLFormElement);
   const submits = [...element.querySelectorAll<HTMLButtonElement>('button[type=submit]')];
+  const inBrowser = byId('run-browser', HTMLButtonElement);
+  const browserNote = byId('run-browser-note', HTMLElement);
   const cancel = byId('cancel', HTMLButtonElement);
   const results = byId('output', HTMLElement);
   let controller: AbortController | undefined;
 
+  /** The run buttons: none while a run goes; "in this browser" only for the built-in plugins, else it says why. */
+  const updateButtons = () => {
+    const blocker = form.browserBlocker;
+    browserNote.textContent = blocker ?? '';
+    browserNote.hidden = blocker === undefined;
+    for (const button of submits) button.disabled = controller !== undefined || (button === inBrowser && blocker !== undefined);
+  };
+
   /** While a run goes, only Cancel is live; keyboard focus follows (to Cancel, then back to the pressed button). */
   const setBusy = (busy: boolean, pressed: HTMLButtonElement | undefined) => {
     const focused = document.activeElement;
-    for (const button of submits) button.disabled = busy;
+    updateButtons();
     cancel.disabled = !busy;
     results.setAttribute('aria-busy', String(busy));
     if (busy && focused === pressed) cancel.focus();
@@ -48,6 +58,7 @@ async function main(panel: RunPanel): Promise<void> {
     if (controller) return;
     const pressed = event.submitter instanceof HTMLButtonElement ? event.submitter : undefined;
     const where: Where = pressed?.value === 'browser' ? 'browser' : 'server';
+    if (where === 'browser' && form.browserBlocker) return;
     const running = new AbortController();
     controller = running;
     setBusy(true, pressed);
@@ -71,6 +82,8 @@ async function main(panel: RunPanel): Promise<void> {
     })();
   });
   cancel.addEventListener('click', () => controller?.abort());
+  element.addEventListener('change', updateButtons);
+  updateButtons();
   document.body.dataset.ready = 'true';
   report('Ready. Choose a mode and run it on the server or in this browser.');
 }

@@ -1,6 +1,7 @@
 /**
  * A run in this browser: the page's side of web/page/browser-worker.ts. One worker for the
- * page's life, so the model is loaded once; runs are told apart by id.
+ * page's life, so the model is loaded once; runs are told apart by id. A worker that fails
+ * (its script does not load, or it throws) is dropped: the next run starts a new one.
  */
 import type { RunEvents, RunRequest, RunResult, WorkerReply, WorkerRequest } from './messages.ts';
 
@@ -35,6 +36,8 @@ export function runInBrowser(request: RunRequest, events: RunEvents, signal: Abo
     };
     const onError = (event: ErrorEvent) => {
       done();
+      if (worker === target) worker = undefined;
+      target.terminate();
       reject(new Error(`the browser worker failed: ${event.message || 'it could not start (see the console)'}`));
     };
     const onMessage = ({ data }: MessageEvent<WorkerReply>) => {

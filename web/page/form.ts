@@ -67,6 +67,16 @@ export class RunForm {
     this.#renderExtra();
   }
 
+  /** Why the chosen mode or schedule cannot run in this browser (a plugin module's: those load on the server only), or undefined. */
+  get browserBlocker(): string | undefined {
+    const { modes, schedules } = this.#service.browserPlugins;
+    const missing = [
+      modes.includes(this.#mode.value) ? undefined : `mode ${this.#mode.value}`,
+      schedules.includes(this.#schedule.value) ? undefined : `schedule ${this.#schedule.value}`,
+    ].filter(Boolean);
+    return missing.length === 0 ? undefined : `${missing.join(' and ')}: runs on the server only (plugin modules are not loaded in the browser)`;
+  }
+
   /** The mode's own request fields, then the options of the mode and of the schedule. */
   #renderExtra(): void {
     const mode = this.mode;

@@ -3,12 +3,23 @@
  * results, each with its own download link, and a button that downloads them all (a zip).
  * Progress goes to the page's progress bar and to its status line (aria-live), which is told
  * of stages and previews, not of every step, so that a screen reader is not flooded.
+ * The page keeps the newest MAX_CARDS cards; the images' blob URLs are revoked when their
+ * previews are replaced or their card is dropped.
  */
 import { zipSync } from 'fflate';
 import { el } from './dom.ts';
 import type { PreviewImage, RunEvents, RunProgress, RunRequest, RunResult } from './messages.ts';
 
 export type Where = 'server' | 'browser';
+
+/** Cards kept on the page: an older one is removed, and its images' memory freed. */
+const MAX_CARDS = 12;
+/** The cards on the page, newest last. */
+const shown: RunCard[] = [];
+
+const revokeAll = (urls: readonly string[]) => {
+  for (const url of urls) URL.revokeObjectURL(url);
+};
 
 const WHERE: Record<Where, string> = { server: 'on the server', browser: 'in this browser' };
 
@@ -20,8 +31,13 @@ export interface RunPanel {
 
 const pngUrl = (png: Uint8Array) => URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
 
-function previewElement(image: PreviewImage, index: number): HTMLElement {
-  if ('png' in image) return el('img', { src: pngUrl(image.png), alt: `preview ${index}` });
+/** A preview as an element; a PNG's blob URL goes to `urls`, to revoke when the preview is replaced. */
+function previewElement(image: PreviewImage, index: number, urls: string[]): HTMLElement {
+  if ('png' in image) {
+    const url = pngUrl(image.png);
+    urls.push(url);
+    return el('img', { src: url, alt: `preview ${index}` });
+  }
   const canvas = el('canvas', { width: image.pixels.width, height: image.pixels.height, role: 'img', 'aria-label': `preview ${index}` });
   canvas.getContext('2d')?.putImageData(image.pixels, 0, 0);
   return canvas;
@@ -45,7 +61,10 @@ export class RunCard implements RunEvents {
   readonly #heading: HTMLElement;
   readonly #previews: HTMLElement;
   readonly #grid: HTMLElement;
-  readonly #urls: string[] = [];
+  /** Blob URLs of the results shown. */
+  #urls: string[] = [];
+  /** Blob URLs of the previews shown now (the server's PNGs; the browser's are canvases). */
+  #previewUrls: string[] = [];
 
   constructor(panel: RunPanel, where: Where, request: RunRequest) {
     this.#panel = panel;
@@ -57,6 +76,8 @@ export class RunCard implements RunEvents {
     this.#grid = el('ol', { class: 'grid', 'aria-label': 'results' });
     this.element = el('article', { class: 'run', 'data-where': where, 'data-state': 'running', 'data-mode': request.mode }, this.#heading, this.#previews, this.#grid);
     panel.list.prepend(this.element);
+    shown.push(this);
+    while (shown.length > MAX_CARDS) shown.shift()?.remove();
     panel.progress.removeAttribute('value');
     this.note(`running ${this.#label}…`);
   }
@@ -75,7 +96,11 @@ export class RunCard implements RunEvents {
   }
 
   preview(step: number, steps: number, images: readonly PreviewImage[]): void {
-    this.#previews.replaceChildren(el('p', { class: 'help' }, `x0 after step ${step} of ${steps}`), ...images.map(previewElement));
+    const urls: string[] = [];
+    const elements = images.map((image, i) => previewElement(image, i, urls));
+    this.#clearPreviews();
+    this.#previewUrls = urls;
+    this.#previews.replaceChildren(el('p', { class: 'help' }, `x0 after step ${step} of ${steps}`), ...elements);
     this.note(`${this.#label}: step ${step} of ${steps}`);
   }
 
@@ -84,7 +109,9 @@ export class RunCard implements RunEvents {
     const stem = `ddim-${request.mode}-seed${result.seed}`;
     const seconds = (result.ms / 1000).toFixed(1);
     this.#heading.textContent = `${this.#label} · ${result.steps} steps · ${seconds} s`;
-    this.#previews.replaceChildren();
+    this.#clearPreviews();
+    revokeAll(this.#urls);
+    this.#urls = [];
     const items = result.pngs.map((png, i) => {
       const url = pngUrl(png);
       this.#urls.push(url);
@@ -115,10 +142,24 @@ export class RunCard implements RunEvents {
 
   fail(message: string): void {
     this.element.dataset.state = 'failed';
-    this.#previews.replaceChildren();
+    this.#clearPreviews();
     this.element.append(el('p', { class: 'error', role: 'alert' }, message));
     this.#panel.progress.max = 1;
     this.#panel.progress.value = 0;
     this.note(`${this.#label}: failed: ${message}`);
+  }
+
+  /** Take the card off the page and free its images. */
+  remove(): void {
+    this.#clearPreviews();
+    revokeAll(this.#urls);
+    this.#urls = [];
+    this.element.remove();
+  }
+
+  #clearPreviews(): void {
+    this.#previews.replaceChildren();
+    revokeAll(this.#previewUrls);
+    this.#previewUrls = [];
   }
 }
