@@ -12,45 +12,32 @@ import { type EdgeBuild, buildEdge } from '../edge/build.ts';
 import { decodePng, encodePng } from '../core/io/png.ts';
 import { DENO, runCli } from './support/cli.ts';
 import { WORKERD, freePort, waitForHealth } from './support/edge-runtimes.ts';
+import { type Served, serveProcess } from './support/serve-process.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
 import { expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
 
 let build: EdgeBuild;
-let deno: ReturnType<typeof Bun.spawn> | undefined;
+let deno: Served | undefined;
 let workerd: ReturnType<typeof Bun.spawn> | undefined;
 let url = '';
 
-async function startDeno(dir: string): Promise<string> {
-  const child = Bun.spawn(
+/** The bundle under `deno serve`: reads limited to its folder, no --allow-ffi, --allow-run or --allow-env. */
+function startDeno(dir: string): Promise<Served> {
+  return serveProcess(
     [DENO, 'serve', '--no-prompt', `--allow-read=${dir}`, '--allow-net=127.0.0.1', '--host', '127.0.0.1', '--port', '0', join(dir, 'worker.js')],
-    { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, timeout: 170_000 },
+    { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, listening: /Listening on (http:\/\/127\.0\.0\.1:\d+)/, lifetimeMs: 170_000 },
   );
-  deno = child;
-  // deno serve prints where it listens (port 0 lets the OS choose); both pipes are drained to the end.
-  let seen = '';
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) seen += decoder.decode(chunk, { stream: true });
-  };
-  void drain(child.stdout as ReadableStream<Uint8Array>);
-  void drain(child.stderr as ReadableStream<Uint8Array>);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-    if (match) return match[1]!;
-    await Bun.sleep(50);
-  }
-  throw new Error(`deno serve did not start: ${seen}`);
 }
 
 beforeAll(async () => {
   build = await buildEdge({ outdir: tempDirSync('ddim-edge-') });
-  url = await startDeno(build.outdir);
+  deno = await startDeno(build.outdir);
+  url = deno.url;
 }, 60_000);
 
-afterAll(() => {
-  deno?.kill();
+afterAll(async () => {
   workerd?.kill();
+  await deno?.stop();
 });
 
 /** The native CLI's PNG for (seed, one image, 10 steps). */

@@ -12,11 +12,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode } from 'fast-png';
 import { unzipSync } from 'fflate';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { cliCommand, runCli } from './support/cli.ts';
 import { DEFAULT_CONFIG, ROOT, tempDirSync } from './support/fixtures.ts';
+import { type PixelDiff, expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
+import { type Served, serveProcess } from './support/serve-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -27,7 +28,7 @@ const STEPS = 10;
 const COUNT = 4;
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-let server: ReturnType<typeof Bun.spawn> | undefined;
+let server: Served | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let url = '';
@@ -36,20 +37,9 @@ let dir = '';
 let cliPngs: Buffer[] = [];
 let cliWebPngs: Buffer[] = [];
 
-/** `ddim serve` on a free loopback port, with `extra` arguments; its URL once it listens. */
-async function startServer(extra: string[] = []): Promise<{ child: ReturnType<typeof Bun.spawn>; url: string }> {
-  const child = Bun.spawn([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet', ...extra], { cwd: ROOT, stdout: 'ignore', stderr: 'pipe' });
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let log = '';
-  while (!/listening on http/.test(log)) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`ddim serve did not start: ${log}`);
-    log += value;
-  }
-  void (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return { child, url: /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]! };
+/** `ddim serve` on a free loopback port, with `extra` arguments. */
+function startServer(extra: string[] = []): Promise<Served> {
+  return serveProcess([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet', ...extra], { cwd: ROOT });
 }
 
 /** The PNG bytes of the results of the latest finished run of `mode` made `where` (the newest card is first). */
@@ -59,20 +49,6 @@ async function resultPngs(where: 'server' | 'browser', mode = 'sample'): Promise
   // blob: URLs of the page, read in the page.
   const all = await page.evaluate((urls: string[]) => Promise.all(urls.map(async (src) => Array.from(new Uint8Array(await (await fetch(src)).arrayBuffer())))), sources);
   return all.map((bytes) => Buffer.from(bytes));
-}
-
-/** How many decoded samples differ between two PNGs, and by how much at most. */
-function pixelDifference(a: Uint8Array, b: Uint8Array): { differing: number; max: number; total: number } {
-  const [x, y] = [decode(a), decode(b)];
-  expect([x.width, x.height, x.channels]).toEqual([y.width, y.height, y.channels]);
-  let differing = 0;
-  let max = 0;
-  for (let i = 0; i < x.data.length; i++) {
-    const d = Math.abs(Number(x.data[i]) - Number(y.data[i]));
-    if (d > 0) differing++;
-    max = Math.max(max, d);
-  }
-  return { differing, max, total: x.data.length };
 }
 
 /** Fill the form, press a run button with the keyboard, and wait for the run to finish. */
@@ -113,7 +89,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       }),
     ]);
-    [server, url] = [started.child, started.url];
+    [server, url] = [started, started.url];
     browser = launched;
     expect([cli.exitCode, cliWeb.exitCode]).toEqual([0, 0]);
     cliPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli', `${i}.png`)));
@@ -125,8 +101,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
-    await server?.exited;
+    await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 
@@ -171,14 +146,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
     await runOnPage('browser');
     const fromBrowser = await resultPngs('browser');
     expect(fromBrowser.length).toBe(COUNT);
-    const diffs = fromBrowser.map((png, i) => pixelDifference(png, cliPngs[i]!));
-    const differing = diffs.reduce((sum, d) => sum + d.differing, 0);
-    const total = diffs.reduce((sum, d) => sum + d.total, 0);
-    console.log(`playground: browser vs CLI, ${differing} of ${total} pixels differ (at most ${Math.max(...diffs.map((d) => d.max))} level)`);
-    expect(Math.max(...diffs.map((d) => d.max))).toBeLessThanOrEqual(1);
-    expect(differing).toBeLessThanOrEqual(total * 0.001);
+    const tally: PixelDiff = { pixels: 0, differing: 0, largest: 0 };
+    fromBrowser.forEach((png, i) => pixelDiff(png, cliPngs[i]!, tally));
+    expectWithinBackendLimit(tally, 'playground: browser vs CLI');
     // The same WebAssembly build as the CLI's --backend web: the very same pixels.
-    fromBrowser.forEach((png, i) => expect({ i, ...pixelDifference(png, cliWebPngs[i]!) }).toMatchObject({ i, differing: 0 }));
+    fromBrowser.forEach((png, i) => expect({ i, differing: pixelDiff(png, cliWebPngs[i]!).differing }).toEqual({ i, differing: 0 }));
 
     const shot = join(dir, 'playground.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -207,9 +179,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
     const [server] = await resultPngs('server', 'sdedit');
     const [inBrowser] = await resultPngs('browser', 'sdedit');
     expect([server, inBrowser].every(Boolean)).toBe(true);
-    const diff = pixelDifference(server!, inBrowser!);
-    expect(diff.max).toBeLessThanOrEqual(1);
-    expect(diff.differing).toBeLessThanOrEqual(diff.total * 0.01);
+    const diff = pixelDiff(server!, inBrowser!);
+    expect(diff.largest).toBeLessThanOrEqual(1);
+    expect(diff.differing).toBeLessThanOrEqual(diff.pixels * 0.01);
   }, 60_000);
 
   test('runs no plugin the browser lacks there, starts a new worker after one failed, and keeps no preview blob URL', async () => {
@@ -253,12 +225,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
 
 describe('ddim serve with server.playground=false', () => {
   test('serves no page', async () => {
-    const { child, url: off } = await startServer(['server.playground=false']);
+    const off = await startServer(['server.playground=false']);
     try {
-      expect([(await fetch(`${off}/`)).status, (await fetch(`${off}/playground/config.json`)).status, (await fetch(`${off}/v1/health`)).status]).toEqual([404, 404, 200]);
+      expect([(await fetch(`${off.url}/`)).status, (await fetch(`${off.url}/playground/config.json`)).status, (await fetch(`${off.url}/v1/health`)).status]).toEqual([404, 404, 200]);
     } finally {
-      child.kill('SIGTERM');
-      await child.exited;
+      await off.stop();
     }
   }, 60_000);
 });

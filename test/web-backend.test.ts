@@ -6,10 +6,10 @@
 import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
+import { type PixelDiff, expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
 
 /** The native backend's limit for the sample and interpolate cases (test/parity.test.ts). */
 const SAMPLES_TOLERANCE = 2.5e-4;
@@ -46,22 +46,10 @@ describe('the web backend', () => {
     const web = tempDirSync();
     expect((await runCli(['sample', ...flags, '--save_dir', native])).exitCode).toBe(0);
     expect((await runCli(['sample', ...flags, '--backend', 'web', '--save_dir', web])).exitCode).toBe(0);
-    let pixels = 0;
-    let differing = 0;
-    let largest = 0;
-    for (let i = 0; i < 16; i++) {
-      const a = await sharp(join(native, `${i}.png`)).raw().toBuffer();
-      const b = await sharp(join(web, `${i}.png`)).raw().toBuffer();
-      for (let j = 0; j < a.length; j++) {
-        const d = Math.abs(a[j]! - b[j]!);
-        if (d > 0) differing++;
-        largest = Math.max(largest, d);
-      }
-      pixels += a.length;
-    }
-    console.log(`web vs native backend: ${differing} of ${pixels} pixels differ (${((100 * differing) / pixels).toFixed(3)}%), by at most ${largest} level(s)`);
-    expect(largest).toBeLessThanOrEqual(1);
-    expect(differing / pixels).toBeLessThanOrEqual(0.001);
+    const tally: PixelDiff = { pixels: 0, differing: 0, largest: 0 };
+    for (let i = 0; i < 16; i++) pixelDiff(readFileSync(join(native, `${i}.png`)), readFileSync(join(web, `${i}.png`)), tally);
+    expect(tally.pixels).toBe(16 * 32 * 32);
+    expectWithinBackendLimit(tally, 'web vs native backend');
   });
 
   test('an unknown backend is a one-line error naming the valid ones', async () => {

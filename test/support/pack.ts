@@ -6,6 +6,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type Served, serveProcess } from './serve-process.ts';
+
+export type { Served };
 
 export interface Exec {
   readonly exitCode: number;
@@ -86,45 +89,7 @@ export async function createProject(packages: readonly string[], prefix = 'ddim-
   throw new Error(`bun add ${packages.join(' ')} failed:\n${result.stderr}${offline}`);
 }
 
-export interface Served {
-  readonly url: string;
-  /** What the server printed on stderr so far. */
-  log(): string;
-  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
-  stop(graceMs?: number): Promise<number>;
-}
-
-/** Start a long-running command that prints `listening on URL` on stderr, and wait for that line. */
-export async function serve(command: readonly string[], cwd: string, timeoutMs = 30_000): Promise<Served> {
-  const child = Bun.spawn([...command], { cwd, env: ENV, stdout: 'ignore', stderr: 'pipe' });
-  let log = '';
-  let found: (url: string | undefined) => void = () => {};
-  const listening = new Promise<string | undefined>((resolve) => (found = resolve));
-  // The whole log is read to the end, so that the pipe never fills and the server never blocks on it.
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      log += decoder.decode(chunk, { stream: true });
-      const url = /listening on (http:\/\/\S+)/.exec(log)?.[1];
-      if (url) found(url);
-    }
-    found(undefined);
-  })();
-  const stop = async (graceMs = 15_000): Promise<number> => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    const code = await child.exited;
-    clearTimeout(timer);
-    return code;
-  };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs, undefined)));
-  const url = await Promise.race([listening, timeout]);
-  clearTimeout(timer);
-  if (!url) {
-    child.kill('SIGKILL');
-    await child.exited;
-    throw new Error(`${command.join(' ')} did not print "listening on" within ${timeoutMs} ms:\n${log}`);
-  }
-  return { url, log: () => log, stop };
+/** Start a long-running command that prints `listening on URL` on stderr (as `ddim serve` does), and wait for that line. */
+export function serve(command: readonly string[], cwd: string, timeoutMs = 30_000): Promise<Served> {
+  return serveProcess(command, { cwd, env: ENV, timeoutMs });
 }
