@@ -11,13 +11,12 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../core/config/load-config.ts';
 import { parseOverride } from '../core/config/overrides.ts';
 import { runOptionOverrides } from '../core/config/run-options.ts';
-import type { DdimConfig } from '../core/config/schema.ts';
 import { parseNpy } from '../core/io/npy.ts';
-import { loadOnnxModel, loadWebModel } from '../core/model/backends.ts';
-import type { DiffusionModel, ExecutionProvider } from '../core/model/model.ts';
+import type { ExecutionProvider } from '../core/model/model.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import { memorySink } from '../core/sinks/memory-sink.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
+import { loadBackendModel } from './backend-model.ts';
 
 const parity = resolve(process.argv[2] ?? '../shared/parity');
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -30,13 +29,6 @@ const ALL_COMBOS: [backend: 'native' | 'web', providers: ExecutionProvider[]][] 
 /** One combination only, e.g. web:webgpu (a rerun of one row). */
 const only = process.argv[3];
 const COMBOS = ALL_COMBOS.filter(([backend, providers]) => !only || only === `${backend}:${providers.join(',')}`);
-
-async function load(config: DdimConfig, backend: 'native' | 'web', providers: ExecutionProvider[], warnings: string[]): Promise<DiffusionModel> {
-  const weights = config.sampler.weights!;
-  const expect = { channels: config.data.img_channels, size: config.data.img_size };
-  const onWarning = (w: string) => warnings.push(w);
-  return backend === 'web' ? loadWebModel(readFileSync(weights), { label: weights, expect, providers, onWarning }) : loadOnnxModel(weights, { expect, providers, onWarning });
-}
 
 async function parityCase(name: string, backend: 'native' | 'web', providers: ExecutionProvider[]) {
   const dir = join(parity, name);
@@ -51,7 +43,7 @@ async function parityCase(name: string, backend: 'native' | 'web', providers: Ex
   }
   const config = loadConfig(join(dir, 'config.yaml'), { overrides: runOptionOverrides(values) });
   const warnings: string[] = [];
-  const model = await load(config, backend, providers, warnings);
+  const model = await loadBackendModel(config, backend, { providers, onWarning: (w) => warnings.push(w) });
   const pipeline = new Pipeline({ config, registry: createDefaultRegistry(), model, ownsModel: true });
   const sink = memorySink();
   await pipeline.run({ sink, noise });
@@ -66,7 +58,7 @@ async function throughput(backend: 'native' | 'web', providers: ExecutionProvide
   const overrides = ['sampler.n_samples=64', 'sampler.micro_batch=16', 'diffusion.params.skip_steps=20'].map(parseOverride);
   const config = loadConfig(join(ROOT, 'models/ddpm_fashion_mnist.yaml'), { overrides });
   const warnings: string[] = [];
-  const model = await load(config, backend, providers, warnings);
+  const model = await loadBackendModel(config, backend, { providers, onWarning: (w) => warnings.push(w) });
   const pipeline = new Pipeline({ config, registry: createDefaultRegistry(), model, ownsModel: true });
   const rates: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -5,10 +5,9 @@
  *   bun bench/web-probe.ts web|native BATCH SAMPLES STEPS
  *   deno run --allow-read --allow-env bench/web-probe.ts web BATCH SAMPLES STEPS
  */
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '../core/config/load-config.ts';
 import { parseOverride } from '../core/config/overrides.ts';
-import { loadOnnxModel, loadWebModel } from '../core/model/backends.ts';
+import { loadBackendModel } from './backend-model.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import { memorySink } from '../core/sinks/memory-sink.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
@@ -16,13 +15,8 @@ import { createDefaultRegistry } from '../plugins/index.ts';
 const [backend = 'web', batch = '16', samples = '64', steps = '20'] = process.argv.slice(2);
 const overrides = [`sampler.n_samples=${samples}`, `sampler.micro_batch=${batch}`, `diffusion.params.skip_steps=${steps}`];
 const config = loadConfig(new URL('../models/ddpm_fashion_mnist.yaml', import.meta.url).pathname, { overrides: overrides.map(parseOverride) });
-const weights = config.sampler.weights!;
-const expect = { channels: config.data.img_channels, size: config.data.img_size };
 const warnings: string[] = [];
-const model =
-  backend === 'web'
-    ? await loadWebModel(readFileSync(weights), { label: weights, expect, intraOpThreads: config.sampler.intra_op_threads, onWarning: (w) => warnings.push(w) })
-    : await loadOnnxModel(weights, { expect, intraOpThreads: config.sampler.intra_op_threads });
+const model = await loadBackendModel(config, backend === 'web' ? 'web' : 'native', { onWarning: (w) => warnings.push(w) });
 const pipeline = new Pipeline({ config, registry: createDefaultRegistry(), model, ownsModel: true });
 const summary = await pipeline.run({ sink: memorySink() });
 await pipeline.dispose();

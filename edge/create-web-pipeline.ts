@@ -5,7 +5,7 @@
  */
 import { configFromObject, configFromText } from '../core/config/validate-config.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
-import { type WebModelOptions, loadWebModel } from '../core/model/onnx-web-model.ts';
+import { type WebModelOptions, loadWebModel, modelBytes } from '../core/model/onnx-web-model.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import type { Registry } from '../core/registry.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
@@ -20,13 +20,6 @@ export interface WebPipelineOptions {
   readonly onWarning?: (message: string) => void;
   /** Where onnxruntime-web's .wasm/.mjs files are (see WebModelOptions.wasmPaths). */
   readonly wasmPaths?: WebModelOptions['wasmPaths'];
-}
-
-async function modelBytes(model: Uint8Array | URL | string): Promise<Uint8Array> {
-  if (model instanceof Uint8Array) return model;
-  const response = await fetch(model);
-  if (!response.ok) throw new Error(`cannot fetch model ${String(model)}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -44,8 +37,8 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function createWebPipeline(options: WebPipelineOptions): Promise<Pipeline> {
   const config: DdimConfig =
     typeof options.config === 'string' ? configFromText(options.config, { onWarning: options.onWarning }) : configFromObject(options.config as Record<string, unknown>);
-  const bytes = await modelBytes(options.model);
   const label = options.model instanceof Uint8Array ? (config.sampler.weights ?? 'model bytes') : String(options.model);
+  const bytes = await modelBytes(options.model, label);
   // onnxruntime-web's threaded loader imports its worker glue relative to a page origin: where
   // there is none (Deno, workers), it fails, so these runtimes run one thread unless told.
   const threads = config.sampler.intra_op_threads || ((globalThis as { location?: unknown }).location === undefined ? 1 : 0);
@@ -57,6 +50,5 @@ export async function createWebPipeline(options: WebPipelineOptions): Promise<Pi
     onWarning: options.onWarning,
     wasmPaths: options.wasmPaths,
   });
-  const pipeline = new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model, modelSha256: await sha256Hex(bytes), ownsModel: true });
-  return pipeline;
+  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model, modelSha256: await sha256Hex(bytes), ownsModel: true });
 }

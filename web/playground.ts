@@ -5,12 +5,12 @@
  * so that a run in the browser builds the same pipeline as the service (with the built-in
  * plugins, which browser-plugins.json names).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../core/io/sha256.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
 import type { Playground, PlaygroundFile } from '../server/routes/playground.ts';
@@ -35,7 +35,7 @@ export interface PlaygroundOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-const hash = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+const hash = (bytes: Uint8Array | string) => sha256Hex(bytes).slice(0, 32);
 
 /** The sampler keys the browser's pipeline and the page read: none names a file, a thread count or a shard of the server. */
 const BROWSER_SAMPLER_KEYS = ['micro_batch', 'n_samples', 'mode', 'n_interpolate', 'options'] as const;

@@ -68,7 +68,8 @@ async function webgpuUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function modelBytes(source: Uint8Array | URL | string, label: string): Promise<Uint8Array> {
+/** A model's bytes: given, or fetched from a URL; a failed fetch or an HTTP error is a one-line UserError naming `label`. */
+export async function modelBytes(source: Uint8Array | URL | string, label = String(source)): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   let response: Response;
   try {
