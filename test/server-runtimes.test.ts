@@ -3,7 +3,7 @@
  * the Deno adapter (Deno.serve) gives the bytes it gives under Bun, and `ddim serve` itself
  * starts, answers and drains on SIGTERM under each runtime.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setSystemTime, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,5 +120,33 @@ describe('the Workers-style handler', () => {
     expect(first.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await first.arrayBuffer()).equals(Buffer.from(await second.arrayBuffer()))).toBe(true);
     await own!.dispose();
+  });
+
+  test('answers a failed start with a 503 naming why, and starts again once Retry-After has passed', async () => {
+    const { workerHandler } = await import('../server/adapters/workers.ts');
+    let tries = 0;
+    let own: Pipeline | undefined;
+    const handler = workerHandler({
+      pipeline: async () => {
+        if (++tries === 1) throw new Error('cannot fetch model https://example.invalid/m.onnx: HTTP 404');
+        own = await createPipeline(loadConfig(DEFAULT_CONFIG));
+        return own;
+      },
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const failed = await handler.fetch(new Request('http://worker/v1/health'));
+        expect(failed.status).toBe(503);
+        expect(failed.headers.get('retry-after')).toBe('5');
+        expect(((await failed.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'not_ready', message: 'the service could not start: cannot fetch model https://example.invalid/m.onnx: HTTP 404' });
+      }
+      expect(tries).toBe(1);
+      setSystemTime(new Date(Date.now() + 5_001));
+      expect((await handler.fetch(new Request('http://worker/v1/health'))).status).toBe(200);
+      expect(tries).toBe(2);
+    } finally {
+      setSystemTime();
+      await own?.dispose();
+    }
   });
 });
