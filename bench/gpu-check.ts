@@ -18,7 +18,7 @@ import { memorySink } from '../core/sinks/memory-sink.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
 import { loadBackendModel } from './backend-model.ts';
 
-const parity = resolve(process.argv[2] ?? '../shared/parity');
+const parity = resolve(process.argv[2] ?? 'test/fixtures/reference/parity');
 const ROOT = new URL('..', import.meta.url).pathname;
 const ALL_COMBOS: [backend: 'native' | 'web', providers: ExecutionProvider[]][] = [
   ['native', ['cpu']],

@@ -2,13 +2,13 @@
  * Print how close each parity case comes to the reference, how sensitive the
  * reconstruction fixture is to tiny changes of its latents, and why: how many values of
  * each case's first sampling step have an unclamped x0, which moves √(1/ᾱ_t) times as fast as x.
- *   bun bench/parity-report.ts [../shared/parity]
+ *   bun bench/parity-report.ts [test/fixtures/reference/parity]
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { alphasCumprod, createPipeline, loadConfig, loadOnnxModel, memorySink, parseNpy, runOptionOverrides } from '../index.ts';
 
-const parity = resolve(process.argv[2] ?? join(import.meta.dir, '../../shared/parity'));
+const parity = resolve(process.argv[2] ?? join(import.meta.dir, '../test/fixtures/reference/parity'));
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;

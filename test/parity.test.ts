@@ -1,5 +1,5 @@
 /**
- * Every case in ../shared/parity run through the real CLI, compared with the reference
+ * Every case in test/fixtures/reference/parity run through the real CLI, compared with the reference
  * PyTorch sampler's outputs and timestep sequences. The fixtures allow 1e-3; the tolerances
  * here are what is achieved, with room for float32-level differences between onnxruntime
  * builds (`bun bench/parity-report.ts` prints every figure quoted below).

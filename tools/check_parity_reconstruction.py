@@ -1,7 +1,7 @@
 """An independent check of the reconstruction parity fixture: the parity README's algorithm
 in numpy float32 over Python onnxruntime, printing how far it lands from the reference.
 
-    python3 tools/check_parity_reconstruction.py ../shared/parity   # needs onnxruntime, numpy, Pillow
+    python3 tools/check_parity_reconstruction.py test/fixtures/reference/parity   # needs onnxruntime, numpy, Pillow
 
 Run on a lent machine (onnxruntime 1.30, Xeon): latents 8.7e-5, reconstruction 1.2e-2 with
 all graph optimizations; 9.7e-5 and 1.4e-2 without. The toolkit lands at 7.3e-5 and 6.3e-3.
@@ -16,7 +16,7 @@ from PIL import Image
 
 
 def main():
-    parity = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '../../shared/parity')
+    parity = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '../test/fixtures/reference/parity')
     case = os.path.join(parity, 'reconstruction_uniform20')
     total = 1000
     alphas = np.cumprod(1 - np.linspace(0.0001, 0.02, total, dtype=np.float64)).astype(np.float32)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHARED, tempDirSync } from '../../test/support/fixtures.ts';
+import { SEED_CONFIGS, tempDirSync } from '../../test/support/fixtures.ts';
 import { ConfigError } from '../errors.ts';
 import { loadConfig } from './load-config.ts';
 import { parseOverride } from './overrides.ts';
@@ -23,7 +23,7 @@ function messageOf(fn: () => unknown): string {
 }
 
 describe('loadConfig', () => {
-  const seedDir = join(SHARED, 'seed-configs');
+  const seedDir = SEED_CONFIGS;
   for (const file of readdirSync(seedDir)) {
     test(`loads the original ${file} as it is`, () => {
       const warnings: string[] = [];

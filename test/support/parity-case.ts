@@ -1,7 +1,7 @@
 /**
  * Run one parity case through the library API and print {"case", "maxDiff", ...} as JSON.
  * Runtime-neutral on purpose: the portability test runs it under Node and Deno.
- *   <runtime> test/support/parity-case.ts ../shared/parity/sample_uniform10 [native|web]
+ *   <runtime> test/support/parity-case.ts test/fixtures/reference/parity/sample_uniform10 [native|web]
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
