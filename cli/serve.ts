@@ -8,7 +8,7 @@ import { RUN_OPTIONS } from '../core/config/run-options.ts';
 import { ServerSchema } from '../core/config/schema.ts';
 import { type DdimConfig, type Override, type Pipeline, UserError, createPipeline } from '../index.ts';
 import type { SamplingService } from '../server/sampling-service.ts';
-import type { Listen, ListeningServer } from '../server/adapters/listening-server.ts';
+import { type Listen, type ListeningServer, connectionLimits } from '../server/adapters/listening-server.ts';
 import { type ParsedArgs, SAMPLING_FLAG_SYNONYMS } from './args.ts';
 import type { Command } from './command.ts';
 import { configKeyRows } from './config-help.ts';
@@ -73,18 +73,23 @@ function authTokenOf({ server }: DdimConfig): string | undefined {
   return token;
 }
 
-/** Resolves once a signal has drained the service, closed the socket and disposed of the pipeline. */
+/**
+ * Resolves once a signal has drained the service, closed the socket and disposed of the pipeline.
+ * The handlers stay installed to the end: a signal that arrives while the process winds down
+ * (native threads, open handles) must not kill it with the signal's own exit code.
+ */
 function untilStopped(server: ListeningServer, service: SamplingService, pipeline: Pipeline): Promise<void> {
   const graceMs = pipeline.config.server.shutdown_grace_ms;
   return new Promise<void>((resolve) => {
-    let stopping = false;
+    let state: 'serving' | 'stopping' | 'stopped' = 'serving';
     const onSignal = (signal: string) => {
-      if (stopping) {
+      if (state === 'stopped') return;
+      if (state === 'stopping') {
         log(`${signal} again: cancelling requests in flight now`);
         void service.close(0);
         return;
       }
-      stopping = true;
+      state = 'stopping';
       log(`${signal}: no longer accepting; waiting up to ${graceMs} ms for ${service.inFlight.requests} request(s) in flight`);
       void (async () => {
         const closing = server.stop(false);
@@ -94,15 +99,12 @@ function untilStopped(server: ListeningServer, service: SamplingService, pipelin
         await Promise.race([closing, new Promise((wake) => setTimeout(wake, 1000))]);
         await server.stop(true);
         await pipeline.dispose();
-        process.off('SIGTERM', onTerm);
-        process.off('SIGINT', onInt);
+        state = 'stopped';
         resolve();
       })();
     };
-    const onTerm = () => onSignal('SIGTERM');
-    const onInt = () => onSignal('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
 }
 
@@ -125,7 +127,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const app = createApp({ service, authToken, log: args.quiet ? undefined : log, playground });
   let server: ListeningServer;
   try {
-    server = await listen(app, { hostname: host, port });
+    server = await listen(app, { hostname: host, port, limits: connectionLimits(config.server) });
   } catch (error) {
     await pipeline.dispose();
     const reason = error instanceof Error ? error.message : String(error);

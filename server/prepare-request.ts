@@ -112,5 +112,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   }
   checkLimits(pipeline, run, body);
   const uploaded = [inputs.images, inputs.masks].filter((source) => source !== undefined);
-  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, previewEvery: body.preview_every, uploads: uploaded };
+  let pixels = 0;
+  for (const source of uploaded) pixels += await source.measure(run.plan.count);
+  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, pixels, previewEvery: body.preview_every, uploads: uploaded };
 }

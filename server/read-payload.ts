@@ -20,8 +20,40 @@ const NO_UPLOADS: Uploads = { images: [], masks: [] };
 /** Multipart file parts: the input each part name is for. */
 const FILE_FIELDS: Record<string, keyof Uploads> = { images: 'images', image: 'images', masks: 'masks', mask: 'masks' };
 
-/** The body's bytes, refusing more than `maxBytes` (413) without reading past the limit. */
-export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+/** How much of a body the server takes, and for how long it waits for it. */
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** The whole body must be in within this long (server.body_timeout_ms); default: no limit. */
+  readonly timeoutMs?: number;
+  /** The request's deadline: reading stops when it aborts, rejecting with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** Rejects at `timeoutMs` with a 408, or when `signal` aborts with its reason; `stop` clears the timer. */
+function readingCutOff(timeoutMs: number | undefined, signal: AbortSignal | undefined): { cutOff: Promise<never>; stop: () => void } {
+  let stop = () => {};
+  const cutOff = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(signal!.reason);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => reject(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs} ms (server.body_timeout_ms)`, { field: 'body' })), timeoutMs);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stop = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+  });
+  cutOff.catch(() => undefined);
+  return { cutOff, stop };
+}
+
+/**
+ * The body's bytes, refusing more than `maxBytes` (413) without reading past the limit,
+ * and a body slower than `timeoutMs` (408). An aborted `signal` rejects with its reason.
+ */
+export async function readBodyBytes(request: Request, { maxBytes, timeoutMs, signal }: BodyLimits): Promise<Uint8Array> {
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes (server.max_body_bytes)`, { field: 'body' });
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
@@ -29,20 +61,22 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const { cutOff, stop } = readingCutOff(timeoutMs, signal);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), cutOff]);
       if (done) break;
       size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
+      if (size > maxBytes) throw tooLarge();
       chunks.push(value);
     }
   } catch (error) {
-    if (error instanceof HttpError) throw error;
+    // Whatever stopped the reading, the rest of the body is not wanted.
+    reader.cancel().catch(() => undefined);
+    if (error instanceof HttpError || signal?.aborted) throw error;
     throw new HttpError(400, 'unreadable_body', 'the body could not be read to its end', { field: 'body', cause: error });
+  } finally {
+    stop();
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
@@ -112,9 +146,9 @@ async function parseMultipart(request: Request, bytes: Uint8Array): Promise<Payl
  * Read a request body: `application/json` (or an empty body) gives fields; with
  * `multipart/form-data`, text parts are fields and file parts named `images` (or `masks`) are uploads.
  */
-export async function readPayload(request: Request, maxBytes: number): Promise<Payload> {
+export async function readPayload(request: Request, limits: BodyLimits): Promise<Payload> {
   const type = mediaType(request);
-  const bytes = await readBodyBytes(request, maxBytes);
+  const bytes = await readBodyBytes(request, limits);
   if (bytes.byteLength === 0 && type !== 'multipart/form-data') return { fields: {}, uploads: NO_UPLOADS };
   if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return { fields: parseJson(bytes), uploads: NO_UPLOADS };
   if (type === 'multipart/form-data') return parseMultipart(request, bytes);

@@ -11,6 +11,8 @@ export interface PreparedRequest {
   readonly rows: number;
   /** Model rows over the whole run: rows · model calls per row. */
   readonly work: number;
+  /** Upload pixels the run decodes (width × height as the files declare them). */
+  readonly pixels: number;
   readonly previewEvery: number | undefined;
   /** Uploaded input images and masks, decoded after admission (decoding costs CPU). */
   readonly uploads: readonly UploadImageSource[];
@@ -37,5 +39,7 @@ export interface RequestHooks {
 export interface Admission {
   readonly id: string;
   readonly prepared: PreparedRequest;
+  /** The uploads are decoded: their pixels no longer hold queue room. */
+  decoded(): void;
   release(): void;
 }

@@ -17,8 +17,17 @@ interface Job {
   readonly id: string;
   readonly rows: number;
   readonly work: number;
+  /** Upload pixels still to decode; given back once decoded. */
+  pixels: number;
+  /** Epoch milliseconds at which the request times out (504). */
+  readonly deadline: number;
   readonly controller: AbortController;
   released: boolean;
+}
+
+export interface AdmitOptions {
+  /** When the request's clock started (server.request_timeout_ms counts from it). Default: now. */
+  readonly startedAt?: number;
 }
 
 export interface ServiceOptions {
@@ -31,6 +40,8 @@ export interface ServiceOptions {
  * something that never settles cannot hold its request (or the queue room) past its timeout.
  */
 function untilAborted<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The run settles on its own after an abort; nobody waits for it then, so its rejection is handled here.
+  running.catch(() => undefined);
   if (signal.aborted) return Promise.reject(new AbortedError());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AbortedError());
@@ -47,6 +58,7 @@ export class SamplingService {
   readonly #idle: (() => void)[] = [];
   #queuedRows = 0;
   #queuedWork = 0;
+  #queuedPixels = 0;
   #draining = false;
   #nextId = 1;
   readonly counters = { completed: 0, failed: 0, rejected: 0, cancelled: { client: 0, timeout: 0, shutdown: 0 } };
@@ -75,6 +87,11 @@ export class SamplingService {
     return { requests: this.#jobs.size, samples: this.#queuedRows };
   }
 
+  /** Upload pixels admitted and not yet decoded. */
+  get queuedPixels(): number {
+    return this.#queuedPixels;
+  }
+
   /** Seconds until the work in flight is likely done, from the model's measured pace. */
   retryAfter(): number {
     const { rows, modelMs } = this.scheduler.stats;
@@ -82,39 +99,69 @@ export class SamplingService {
     return Math.min(60, Math.max(1, Math.ceil(this.#queuedWork / rowsPerSecond)));
   }
 
-  /**
-   * Reserve room for a request, or refuse it: 503 while shutting down, 413 when it could
-   * never fit, 429 (with Retry-After) while the queue is full.
-   */
-  admit(prepared: PreparedRequest): Admission {
-    const max = this.limits.max_queued_samples;
-    this.assertAccepting();
-    if (prepared.rows > max) {
+  /** A 413 (never fits) or 429 (not now) when `amount` more of a queued quantity is over its limit. */
+  #checkRoom(amount: number, queued: number, max: number, what: { unit: string; key: string; field: string }): void {
+    if (amount > max) {
       this.counters.rejected++;
-      throw new HttpError(413, 'too_many_samples', `n_samples: this request makes ${prepared.rows} samples; the queue holds at most ${max} (server.max_queued_samples)`, {
-        field: 'n_samples',
+      throw new HttpError(413, `too_many_${what.unit}`, `${what.field}: this request has ${amount} ${what.unit} to process; the queue holds at most ${max} (server.${what.key})`, {
+        field: what.field,
       });
     }
-    if (this.#queuedRows + prepared.rows > max) {
+    if (queued + amount > max) {
       this.counters.rejected++;
-      throw new HttpError(429, 'queue_full', `the queue is full (${this.#queuedRows} of ${max} samples in flight, server.max_queued_samples); retry later`, {
+      throw new HttpError(429, 'queue_full', `the queue is full (${queued} of ${max} ${what.unit} in flight, server.${what.key}); retry later`, {
         retryAfter: this.retryAfter(),
       });
     }
-    const job: Job = { id: `r${this.#nextId++}`, rows: prepared.rows, work: prepared.work, controller: new AbortController(), released: false };
+  }
+
+  /**
+   * Reserve room for a request, or refuse it: 503 while shutting down, 413 when it could
+   * never fit, 429 (with Retry-After) while the queue is full. Samples and upload pixels
+   * to decode both count: a few huge uploads take the room many small runs would.
+   */
+  admit(prepared: PreparedRequest, { startedAt = Date.now() }: AdmitOptions = {}): Admission {
+    this.assertAccepting();
+    this.#checkRoom(prepared.rows, this.#queuedRows, this.limits.max_queued_samples, { unit: 'samples', key: 'max_queued_samples', field: 'n_samples' });
+    this.#checkRoom(prepared.pixels, this.#queuedPixels, this.limits.max_queued_pixels, { unit: 'pixels', key: 'max_queued_pixels', field: 'images' });
+    const job: Job = {
+      id: `r${this.#nextId++}`,
+      rows: prepared.rows,
+      work: prepared.work,
+      pixels: prepared.pixels,
+      deadline: startedAt + this.limits.request_timeout_ms,
+      controller: new AbortController(),
+      released: false,
+    };
     this.#jobs.set(job.id, job);
     this.#queuedRows += job.rows;
     this.#queuedWork += job.work;
-    return { id: job.id, prepared, release: () => this.#release(job) };
+    this.#queuedPixels += job.pixels;
+    return { id: job.id, prepared, decoded: () => this.#decoded(job), release: () => this.#release(job) };
+  }
+
+  #decoded(job: Job): void {
+    this.#queuedPixels -= job.pixels;
+    job.pixels = 0;
   }
 
   #release(job: Job): void {
     if (job.released) return;
     job.released = true;
+    this.#decoded(job);
     this.#jobs.delete(job.id);
     this.#queuedRows -= job.rows;
     this.#queuedWork -= job.work;
     if (this.#jobs.size === 0) for (const wake of this.#idle.splice(0)) wake();
+  }
+
+  /** The answer to a request cancelled for `reason`: 504, 503, or an AbortedError (nobody is listening). */
+  cancellation(reason: CancelReason, cause?: unknown): Error {
+    if (reason === 'timeout') {
+      return new HttpError(504, 'timeout', `the request took longer than ${this.limits.request_timeout_ms} ms (server.request_timeout_ms) and was cancelled`, { cause });
+    }
+    if (reason === 'shutdown') return new HttpError(503, 'shutting_down', 'the service shut down before this request finished; retry', { retryAfter: 5, cause });
+    return new AbortedError('the client disconnected');
   }
 
   #job(admission: Admission): Job {
@@ -134,8 +181,7 @@ export class SamplingService {
     const onClientAbort = () => controller.abort('client' satisfies CancelReason);
     if (hooks.signal?.aborted) onClientAbort();
     hooks.signal?.addEventListener('abort', onClientAbort, { once: true });
-    const timeoutMs = this.limits.request_timeout_ms;
-    const timer = setTimeout(() => controller.abort('timeout' satisfies CancelReason), timeoutMs);
+    const timer = setTimeout(() => controller.abort('timeout' satisfies CancelReason), Math.max(0, job.deadline - Date.now()));
     const lane = this.scheduler.lane(controller.signal);
     try {
       const sink = memorySink();
@@ -155,13 +201,7 @@ export class SamplingService {
       const reason = controller.signal.aborted ? (controller.signal.reason as CancelReason) : undefined;
       if (reason) {
         this.counters.cancelled[reason]++;
-        if (reason === 'timeout') {
-          throw new HttpError(504, 'timeout', `the request took longer than ${timeoutMs} ms (server.request_timeout_ms) and was cancelled`, { cause: error });
-        }
-        if (reason === 'shutdown') {
-          throw new HttpError(503, 'shutting_down', 'the service shut down before this request finished; retry', { retryAfter: 5, cause: error });
-        }
-        throw new AbortedError('the client disconnected');
+        throw this.cancellation(reason, error);
       }
       if (!(error instanceof HttpError)) this.counters.failed++;
       throw error;

@@ -23,14 +23,23 @@ function format(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
 
 /** Uploaded images as a run's input, decoded by `decode(count)` (or as they are read). */
 export interface UploadImageSource extends ImageSource {
-  /** Decode and check the first `count` uploads: a 400 (or 413) naming the first bad one. */
-  decode(count: number): Promise<void>;
+  /**
+   * The pixels the first `count` uploads declare, read from their headers (nothing is
+   * decoded): what decoding them will cost. A 400 (or 413) naming the first bad one.
+   */
+  measure(count: number): Promise<number>;
+  /**
+   * Decode and check the first `count` uploads: a 400 (or 413) naming the first bad one.
+   * Stops between images once `signal` aborts (the client left, the deadline passed), rejecting with its reason.
+   */
+  decode(count: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** The pipeline host's image decoder (sharp natively, PNG-only on the edge). */
 export type ImageDecoder = Pick<RunHost, 'imageSize' | 'decodeImage'>;
 
-async function decodeUpload(decoder: ImageDecoder, upload: Upload, size: number, channels: number, out: Float32Array, offset: number): Promise<void> {
+/** The upload's declared width × height, checked before anything is decoded: a 400 or 413 naming it. */
+async function uploadPixels(decoder: ImageDecoder, upload: Upload): Promise<number> {
   const { field, name, bytes } = upload;
   if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
   let meta: { width: number; height: number };
@@ -43,6 +52,11 @@ async function decodeUpload(decoder: ImageDecoder, upload: Upload, size: number,
   if (meta.width * meta.height > MAX_INPUT_PIXELS) {
     throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
   }
+  return meta.width * meta.height;
+}
+
+async function decodeUpload(decoder: ImageDecoder, upload: Upload, size: number, channels: number, out: Float32Array, offset: number): Promise<void> {
+  const { field, name, bytes } = upload;
   try {
     await decoder.decodeImage(bytes, size, channels, out, offset, name);
   } catch (error) {
@@ -65,15 +79,25 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
   const pixels = new Float32Array(uploads.length * plane);
   let decoded = 0;
   let decoding: Promise<void> = Promise.resolve();
-  const decodeUpTo = (items: number): Promise<void> => {
+  const decodeUpTo = (items: number, signal?: AbortSignal): Promise<void> => {
     decoding = decoding.then(async () => {
-      for (; decoded < Math.min(items, uploads.length); decoded++) await decodeUpload(decoder, uploads[decoded]!, size, channels, pixels, decoded * plane);
+      for (; decoded < Math.min(items, uploads.length); decoded++) {
+        signal?.throwIfAborted();
+        const upload = uploads[decoded]!;
+        await uploadPixels(decoder, upload);
+        await decodeUpload(decoder, upload, size, channels, pixels, decoded * plane);
+      }
     });
     return decoding;
   };
   return {
     count,
     names: Array.from({ length: count }, (_, i) => uploads[at(i)]!.name),
+    async measure(items) {
+      let total = 0;
+      for (const upload of uploads.slice(0, Math.min(items, uploads.length))) total += await uploadPixels(decoder, upload);
+      return total;
+    },
     decode: decodeUpTo,
     async read(start, n, out) {
       await decodeUpTo(start + n);

@@ -86,7 +86,17 @@ export const ServerSchema = v.strictObject({
   max_steps_per_request: v.optional(integer(1), 1000),
   max_queued_samples: v.optional(integer(1), 512),
   max_body_bytes: v.optional(integer(1), 8 * 1024 * 1024),
-  request_timeout_ms: v.optional(integer(1), 120_000),
+  max_queued_pixels: v.optional(
+    v.pipe(integer(1), v.description('upload pixels (width × height) waiting to be decoded, all requests together; over it: 429, or 413 for one request')),
+    64 * 1024 * 1024,
+  ),
+  request_timeout_ms: v.optional(
+    v.pipe(integer(1), v.description('per request, from when its headers are in: reading the body, decoding uploads, queue and run; over it: 504')),
+    120_000,
+  ),
+  header_timeout_ms: v.optional(v.pipe(integer(1), v.description('time a client has to send the request line and headers; over it the connection is closed')), 10_000),
+  body_timeout_ms: v.optional(v.pipe(integer(1), v.description('time a client has to send the whole body; over it: 408 and the connection is closed')), 30_000),
+  max_connections: v.optional(v.pipe(integer(1), v.description('requests open at once (Node: connections); past it: 503 with Retry-After, connection closed')), 1024),
   shutdown_grace_ms: v.optional(integer(0), 10_000),
   /** Name of the environment variable holding the bearer token; unset: no auth. */
   auth_token_env: v.optional(v.nullable(v.string()), null),

@@ -1,5 +1,10 @@
 /** The app under Bun: Bun.serve, with Bun's own limits moved out of the app's way. */
-import { type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
+import { whenBodyRead } from '../body-read.ts';
+import { DEFAULT_CONNECTION_LIMITS, type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
+import { guardRequests } from './request-guard.ts';
+
+/** Bun's idle timeout is whole seconds, at most 255. */
+const idleSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 1000)));
 
 /**
  * Serve `app` with Bun.serve on `hostname:port`.
@@ -9,17 +14,21 @@ import { type FetchHandler, type ListenOptions, type ListeningServer, serverUrl 
  * console.log(`listening on ${server.url}`);
  * await server.stop();
  */
-export async function listen(app: FetchHandler, { hostname, port }: ListenOptions): Promise<ListeningServer> {
+export async function listen(app: FetchHandler, { hostname, port, limits = DEFAULT_CONNECTION_LIMITS }: ListenOptions): Promise<ListeningServer> {
+  const guarded = guardRequests(app, limits);
   const server = Bun.serve({
     hostname,
     port,
     // Bodies past server.max_body_bytes get the app's 413 JSON: the app checks Content-Length first
     // and stops reading at its limit, so Bun's own cap (a bare 413) must never come first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // A connection silent this long is closed: the header deadline, and a body that stalls.
+    idleTimeout: idleSeconds(limits.headerTimeoutMs),
     fetch(request, bunServer) {
-      // A sampling request may stay silent for minutes: server.request_timeout_ms bounds it, not Bun's idle timer.
-      if (request.method === 'POST') bunServer.timeout(request, 0);
-      return app.fetch(request);
+      // Once the body is in, the answer may be minutes of silent work: server.request_timeout_ms bounds it, not
+      // the idle timer. Before that (auth, a slow body) the idle timer stays on.
+      whenBodyRead(request, () => bunServer.timeout(request, 0));
+      return guarded.fetch(request);
     },
   });
   const boundPort = server.port ?? port;

@@ -3,6 +3,8 @@
  * an adapter puts it on a socket and takes it off again. `ddim serve` and the runtime
  * tests see nothing else of Bun, Node or Deno.
  */
+import * as v from 'valibot';
+import { type DdimConfig, ServerSchema } from '../../core/config/schema.ts';
 
 /** A web-standard request handler, e.g. a Hono app. */
 export interface FetchHandler {
@@ -13,7 +15,27 @@ export interface ListenOptions {
   readonly hostname: string;
   /** 0: any free port (see `ListeningServer.port` for the one taken). */
   readonly port: number;
+  /** How long clients may take and how many may be in at once; default: DEFAULT_CONNECTION_LIMITS. */
+  readonly limits?: ConnectionLimits;
 }
+
+/** The server.* keys an adapter enforces on its sockets (the body deadline is the app's). */
+export interface ConnectionLimits {
+  /** server.header_timeout_ms: the request line and headers must be in within this long. */
+  readonly headerTimeoutMs: number;
+  /** server.body_timeout_ms: the whole request must be in within header + body time. */
+  readonly bodyTimeoutMs: number;
+  /** server.max_connections. */
+  readonly maxConnections: number;
+}
+
+/** An adapter's limits from a config's server: section. */
+export function connectionLimits(server: DdimConfig['server']): ConnectionLimits {
+  return { headerTimeoutMs: server.header_timeout_ms, bodyTimeoutMs: server.body_timeout_ms, maxConnections: server.max_connections };
+}
+
+/** The config schema's defaults, for callers that give no limits. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = connectionLimits(v.parse(ServerSchema, {}));
 
 export interface ListeningServer {
   /** `http://127.0.0.1:8787`, no trailing slash. */

@@ -1,7 +1,11 @@
 /** The app under Node: @hono/node-server on node:http. */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
+import { DEFAULT_CONNECTION_LIMITS, type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
+import { guardRequests } from './request-guard.ts';
+
+/** How often node:http looks for connections past their header or request deadline (its default is 30 s). */
+const CHECK_EVERY_MS = 1000;
 
 /**
  * Serve `app` with node:http on `hostname:port`; rejects if the port cannot be bound.
@@ -11,10 +15,16 @@ import { type FetchHandler, type ListenOptions, type ListeningServer, serverUrl 
  * await fetch(`${server.url}/v1/health`);
  * await server.stop();
  */
-export function listen(app: FetchHandler, { hostname, port }: ListenOptions): Promise<ListeningServer> {
+export function listen(app: FetchHandler, { hostname, port, limits = DEFAULT_CONNECTION_LIMITS }: ListenOptions): Promise<ListeningServer> {
+  const guarded = guardRequests(app, limits);
+  const serverOptions = {
+    headersTimeout: limits.headerTimeoutMs,
+    // node:http's requestTimeout covers the whole request (headers and body), not the answer.
+    requestTimeout: limits.headerTimeoutMs + limits.bodyTimeoutMs,
+    connectionsCheckingInterval: Math.min(CHECK_EVERY_MS, limits.headerTimeoutMs),
+  };
   return new Promise((resolve, reject) => {
-    // Without createServer options @hono/node-server makes a plain node:http server.
-    const server = serve({ fetch: (request) => app.fetch(request), hostname, port }, (info) => {
+    const server = serve({ fetch: (request) => guarded.fetch(request), hostname, port, serverOptions }, (info) => {
       server.off('error', reject);
       // server.close() may be called once; later stop() calls share its promise.
       let closed: Promise<void> | undefined;

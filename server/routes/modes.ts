@@ -14,7 +14,9 @@ import type { PreparedRequest } from '../request-types.ts';
 import { readPayload } from '../read-payload.ts';
 import { type RequestBody, requestSchemas } from '../request-schemas.ts';
 import { resultBody } from '../result-body.ts';
-import type { SamplingService } from '../sampling-service.ts';
+import { bodyRead } from '../body-read.ts';
+import { type RequestDeadline, requestDeadline } from '../request-deadline.ts';
+import type { CancelReason, SamplingService } from '../sampling-service.ts';
 import { streamResult } from '../stream-result.ts';
 import { validateRequest } from '../validate-request.ts';
 
@@ -59,32 +61,62 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
     }
   };
 
+  /** Work that stops when the request's deadline passes or its client leaves: a 504, or nobody to answer. */
+  const withinDeadline = async <T>(deadline: RequestDeadline, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (deadline.signal.aborted) {
+        const reason = deadline.signal.reason as CancelReason;
+        service.counters.cancelled[reason]++;
+        throw service.cancellation(reason, error);
+      }
+      // A body that broke off is a client that left, whether or not the runtime has said so yet.
+      if (error instanceof HttpError && error.code === 'unreadable_body') service.counters.cancelled.client++;
+      throw error;
+    }
+  };
+
   const endpoint = (mode: ModePlugin) =>
     async function modeEndpoint(c: Context): Promise<Response> {
       const kind = answerKind(c);
       // Before reading a body that could take a while to arrive.
       service.assertAccepting();
-      const { body, prepared } = await countingRefusals(async () => {
-        const payload = await readPayload(c.req.raw, limits.max_body_bytes);
-        const body = validateRequest(schemas, mode.name, payload.fields);
-        return { body, prepared: await prepareRequest(pipeline, mode, body, payload.uploads) };
-      });
-      checkAnswerFits(kind, mode, body, prepared);
-      const admission = service.admit(prepared);
+      const request = c.req.raw;
+      // One clock from here: reading, decoding, queue and run all spend server.request_timeout_ms.
+      const deadline = requestDeadline(request.signal, limits.request_timeout_ms);
       try {
-        // Before any answer starts, so a corrupt image is a 400 even for an event stream.
-        await countingRefusals(async () => {
-          for (const source of prepared.uploads) await source.decode(prepared.count);
-        });
-      } catch (error) {
-        admission.release();
-        throw error;
+        const { body, prepared } = await withinDeadline(deadline, () =>
+          countingRefusals(async () => {
+            const payload = await readPayload(request, { maxBytes: limits.max_body_bytes, timeoutMs: limits.body_timeout_ms, signal: deadline.signal });
+            bodyRead(request);
+            const body = validateRequest(schemas, mode.name, payload.fields);
+            return { body, prepared: await prepareRequest(pipeline, mode, body, payload.uploads) };
+          }),
+        );
+        checkAnswerFits(kind, mode, body, prepared);
+        const admission = service.admit(prepared, { startedAt: deadline.startedAt });
+        try {
+          // Before any answer starts, so a corrupt image is a 400 even for an event stream; image by image, so a
+          // client that left or a deadline that passed stops the decoding.
+          await withinDeadline(deadline, () =>
+            countingRefusals(async () => {
+              for (const source of prepared.uploads) await source.decode(prepared.count, deadline.signal);
+            }),
+          );
+          admission.decoded();
+        } catch (error) {
+          admission.release();
+          throw error;
+        }
+        if (kind === 'sse') return streamResult(c, (admitted, hooks) => service.run(admitted, hooks), admission, log);
+        const result = await service.run(admission, { signal: request.signal });
+        const headers = { 'x-request-id': result.id, 'x-ddim-seed': String(result.info.seed), 'x-ddim-steps': String(result.info.timesteps.length) };
+        if (kind === 'png') return new Response(result.pngs[0]!, { headers: { ...headers, 'content-type': 'image/png' } });
+        return c.json(resultBody(result), 200, headers);
+      } finally {
+        deadline.dispose();
       }
-      if (kind === 'sse') return streamResult(c, (admitted, hooks) => service.run(admitted, hooks), admission, log);
-      const result = await service.run(admission, { signal: c.req.raw.signal });
-      const headers = { 'x-request-id': result.id, 'x-ddim-seed': String(result.info.seed), 'x-ddim-steps': String(result.info.timesteps.length) };
-      if (kind === 'png') return new Response(result.pngs[0]!, { headers: { ...headers, 'content-type': 'image/png' } });
-      return c.json(resultBody(result), 200, headers);
     };
 
   const route = (path: string, mode: ModePlugin) => {

@@ -4,6 +4,8 @@ export interface Served {
   readonly url: string;
   /** What the server printed on stderr so far. */
   log(): string;
+  /** The exit code once the process has ended; null while it runs. */
+  exitCode(): number | null;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<number>;
 }
@@ -54,5 +56,5 @@ export async function serveProcess(command: readonly string[], options: ServeOpt
     await child.exited;
     throw new Error(`${command.join(' ')} did not say where it listens (${pattern}) within ${timeoutMs} ms:\n${log}`);
   }
-  return { url, log: () => log, stop };
+  return { url, log: () => log, exitCode: () => child.exitCode, stop };
 }
