@@ -71,7 +71,7 @@ export async function readBodyBytes(request: Request, { maxBytes, timeoutMs, sig
       chunks.push(value);
     }
   } catch (error) {
-    // Whatever stopped the reading, the rest of the body is not wanted.
+    // Whatever stopped the reading, the rest of the body is not wanted (the adapter closes the connection after the answer).
     reader.cancel().catch(() => undefined);
     if (error instanceof HttpError || signal?.aborted) throw error;
     throw new HttpError(400, 'unreadable_body', 'the body could not be read to its end', { field: 'body', cause: error });

@@ -22,8 +22,10 @@ export async function listen(app: FetchHandler, { hostname, port, limits = DEFAU
     // Bodies past server.max_body_bytes get the app's 413 JSON: the app checks Content-Length first
     // and stops reading at its limit, so Bun's own cap (a bare 413) must never come first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    // A connection silent this long is closed: the header deadline, and a body that stalls.
-    idleTimeout: idleSeconds(limits.headerTimeoutMs),
+    // Bun's HTTP server has its own header deadline (about 10 s, measured; not configurable), and its idle
+    // timer is not reset by body bytes: set past the body deadline, so that a slow body gets the app's 408
+    // (server.body_timeout_ms) rather than a bare close.
+    idleTimeout: idleSeconds(limits.bodyTimeoutMs + 1000),
     fetch(request, bunServer) {
       // Once the body is in, the answer may be minutes of silent work: server.request_timeout_ms bounds it, not
       // the idle timer. Before that (auth, a slow body) the idle timer stays on.
