@@ -6,6 +6,8 @@ export interface Served {
   log(): string;
   /** The exit code once the process has ended; null while it runs. */
   exitCode(): number | null;
+  /** Send the process a signal (a second SIGTERM while it stops, say). */
+  signal(name: NodeJS.Signals): void;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<number>;
 }
@@ -56,5 +58,5 @@ export async function serveProcess(command: readonly string[], options: ServeOpt
     await child.exited;
     throw new Error(`${command.join(' ')} did not say where it listens (${pattern}) within ${timeoutMs} ms:\n${log}`);
   }
-  return { url, log: () => log, exitCode: () => child.exitCode, stop };
+  return { url, log: () => log, exitCode: () => child.exitCode, signal: (name) => child.kill(name), stop };
 }
