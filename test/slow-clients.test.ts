@@ -12,7 +12,7 @@ import { ADAPTERS, startAdapter } from './support/hostile-servers.ts';
 import type { Served } from './support/serve-process.ts';
 
 const HEADER_MS = 2000;
-const BODY_MS = 4000;
+const BODY_MS = 3000;
 const SLOW = 200;
 const TOKEN = 'slow-clients-token';
 const OVERRIDES = [`server.header_timeout_ms=${HEADER_MS}`, `server.body_timeout_ms=${BODY_MS}`, `server.max_connections=${SLOW}`];

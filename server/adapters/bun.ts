@@ -3,8 +3,12 @@ import { whenBodyRead } from '../body-read.ts';
 import { DEFAULT_CONNECTION_LIMITS, type FetchHandler, type ListenOptions, type ListeningServer, serverUrl } from './listening-server.ts';
 import { guardRequests } from './request-guard.ts';
 
-/** Bun's idle timeout is whole seconds, at most 255. */
-const idleSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 1000)));
+/**
+ * Bun's idle timeout is whole seconds, at most 255, checked on a 4 s tick: a timeout of s
+ * seconds may fire as early as s - 4 (measured: 4 s cut a connection after 0.2 s). This many
+ * seconds never fire before `ms` have passed.
+ */
+const idleSecondsAfter = (ms: number) => Math.min(255, Math.ceil(ms / 1000) + 4);
 
 /**
  * Serve `app` with Bun.serve on `hostname:port`.
@@ -25,7 +29,7 @@ export async function listen(app: FetchHandler, { hostname, port, limits = DEFAU
     // Bun's HTTP server has its own header deadline (about 10 s, measured; not configurable), and its idle
     // timer is not reset by body bytes: set past the body deadline, so that a slow body gets the app's 408
     // (server.body_timeout_ms) rather than a bare close.
-    idleTimeout: idleSeconds(limits.bodyTimeoutMs + 1000),
+    idleTimeout: idleSecondsAfter(limits.bodyTimeoutMs),
     fetch(request, bunServer) {
       // Once the body is in, the answer may be minutes of silent work: server.request_timeout_ms bounds it, not
       // the idle timer. Before that (auth, a slow body) the idle timer stays on.
