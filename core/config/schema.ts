@@ -94,9 +94,9 @@ export const ServerSchema = v.strictObject({
     v.pipe(integer(1), v.description('per request, from when its headers are in: reading the body, decoding uploads, queue and run; over it: 504')),
     120_000,
   ),
-  header_timeout_ms: v.optional(v.pipe(integer(1), v.description('time a client has to send the request line and headers; over it the connection is closed')), 10_000),
+  header_timeout_ms: v.optional(v.pipe(integer(1), v.description('time a client has to send the request line and headers; over it the connection is closed (Node, Deno; Bun keeps its own ~10 s)')), 10_000),
   body_timeout_ms: v.optional(v.pipe(integer(1), v.description('time a client has to send the whole body; over it: 408 and the connection is closed')), 30_000),
-  max_connections: v.optional(v.pipe(integer(1), v.description('requests open at once (Node: connections); past it: 503 with Retry-After, connection closed')), 1024),
+  max_connections: v.optional(v.pipe(integer(1), v.description('requests with a body open at once (GET, e.g. health, is never refused); past it: 503 with Retry-After, connection closed')), 1024),
   shutdown_grace_ms: v.optional(integer(0), 10_000),
   /** Name of the environment variable holding the bearer token; unset: no auth. */
   auth_token_env: v.optional(v.nullable(v.string()), null),
