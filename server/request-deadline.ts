@@ -3,7 +3,9 @@
  * decoding uploads, waiting in the queue and running all spend the same
  * server.request_timeout_ms, and all stop when the client leaves.
  */
-import type { CancelReason } from './sampling-service.ts';
+
+/** Why a request's work was stopped. */
+export type CancelReason = 'client' | 'timeout' | 'shutdown';
 
 export interface RequestDeadline {
   /** Epoch milliseconds at which the clock started. */

@@ -10,7 +10,9 @@ import { HttpError } from './http-error.ts';
 import type { Admission, PreparedRequest, RequestHooks, RequestResult } from './request-types.ts';
 import { StepScheduler } from '../core/model/step-scheduler.ts';
 
-export type CancelReason = 'client' | 'timeout' | 'shutdown';
+import type { CancelReason } from './request-deadline.ts';
+
+export type { CancelReason };
 
 
 interface Job {

@@ -15,8 +15,8 @@ import { readPayload } from '../read-payload.ts';
 import { type RequestBody, requestSchemas } from '../request-schemas.ts';
 import { resultBody } from '../result-body.ts';
 import { bodyRead } from '../body-read.ts';
-import { type RequestDeadline, requestDeadline } from '../request-deadline.ts';
-import type { CancelReason, SamplingService } from '../sampling-service.ts';
+import { type CancelReason, type RequestDeadline, requestDeadline } from '../request-deadline.ts';
+import type { SamplingService } from '../sampling-service.ts';
 import { streamResult } from '../stream-result.ts';
 import { validateRequest } from '../validate-request.ts';
 
@@ -46,6 +46,22 @@ function checkAnswerFits(kind: string, mode: ModePlugin, body: RequestBody, prep
   }
 }
 
+/** Work that stops when the request's deadline passes or its client leaves: a 504, or nobody to answer. Counted in /v1/health. */
+async function withinDeadline<T>(service: SamplingService, deadline: RequestDeadline, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (deadline.signal.aborted) {
+      const reason = deadline.signal.reason as CancelReason;
+      service.counters.cancelled[reason]++;
+      throw service.cancellation(reason, error);
+    }
+    // A body that broke off is a client that left, whether or not the runtime has said so yet.
+    if (error instanceof HttpError && error.code === 'unreadable_body') service.counters.cancelled.client++;
+    throw error;
+  }
+}
+
 export function modeRoutes(app: Hono, service: SamplingService, log: Log | undefined): void {
   const { pipeline } = service;
   const schemas = requestSchemas(pipeline.registry);
@@ -61,22 +77,6 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
     }
   };
 
-  /** Work that stops when the request's deadline passes or its client leaves: a 504, or nobody to answer. */
-  const withinDeadline = async <T>(deadline: RequestDeadline, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (deadline.signal.aborted) {
-        const reason = deadline.signal.reason as CancelReason;
-        service.counters.cancelled[reason]++;
-        throw service.cancellation(reason, error);
-      }
-      // A body that broke off is a client that left, whether or not the runtime has said so yet.
-      if (error instanceof HttpError && error.code === 'unreadable_body') service.counters.cancelled.client++;
-      throw error;
-    }
-  };
-
   const endpoint = (mode: ModePlugin) =>
     async function modeEndpoint(c: Context): Promise<Response> {
       const kind = answerKind(c);
@@ -86,7 +86,7 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
       // One clock from here: reading, decoding, queue and run all spend server.request_timeout_ms.
       const deadline = requestDeadline(request.signal, limits.request_timeout_ms);
       try {
-        const { body, prepared } = await withinDeadline(deadline, () =>
+        const { body, prepared } = await withinDeadline(service, deadline, () =>
           countingRefusals(async () => {
             const payload = await readPayload(request, { maxBytes: limits.max_body_bytes, timeoutMs: limits.body_timeout_ms, signal: deadline.signal });
             bodyRead(request);
@@ -99,7 +99,7 @@ export function modeRoutes(app: Hono, service: SamplingService, log: Log | undef
         try {
           // Before any answer starts, so a corrupt image is a 400 even for an event stream; image by image, so a
           // client that left or a deadline that passed stops the decoding.
-          await withinDeadline(deadline, () =>
+          await withinDeadline(service, deadline, () =>
             countingRefusals(async () => {
               for (const source of prepared.uploads) await source.decode(prepared.count, deadline.signal);
             }),
