@@ -65,6 +65,7 @@ async function startServer(): Promise<{ url: string; child: ReturnType<typeof Bu
 
 async function load(url: string, pid: number) {
   const counts = { ok: 0, tooMany: 0, serverError: 0, other: 0, failed: 0 };
+  const serverErrors: Record<number, number> = {};
   let peak = rssMb(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
   const until = Date.now() + seconds * 1000;
@@ -76,7 +77,10 @@ async function load(url: string, pid: number) {
         await response.arrayBuffer();
         if (response.status === 200) counts.ok++;
         else if (response.status === 429) counts.tooMany++;
-        else if (response.status >= 500) counts.serverError++;
+        else if (response.status >= 500) {
+          counts.serverError++;
+          serverErrors[response.status] = (serverErrors[response.status] ?? 0) + 1;
+        }
         else counts.other++;
         if (response.status !== 200) await Bun.sleep(100);
       } catch {
@@ -87,7 +91,7 @@ async function load(url: string, pid: number) {
   };
   await Promise.all(Array.from({ length: clients }, client));
   clearInterval(sampler);
-  return { counts, peak };
+  return { counts, serverErrors, peak };
 }
 
 /** One slow connection: its head, then a byte a second until the server closes it. */
@@ -145,7 +149,7 @@ console.log(`ddim serve under ${runtime} (${overrides.join(' ') || 'shipped limi
 const loaded = await load(server.url, pid);
 await Bun.sleep(5000);
 const { ok, tooMany, serverError, other, failed } = loaded.counts;
-console.log(`load: ${clients} clients for ${seconds} s: ${ok} × 200, ${tooMany} × 429, ${serverError} × 5xx, ${other} other, ${failed} failed connections`);
+console.log(`load: ${clients} clients for ${seconds} s: ${ok} × 200, ${tooMany} × 429, ${serverError} × 5xx ${JSON.stringify(loaded.serverErrors)}, ${other} other, ${failed} failed connections`);
 console.log(`      server ${server.child.exitCode === null ? 'alive' : `EXITED (${server.child.exitCode})`}; RSS ${before.toFixed(0)} MB before, ${loaded.peak.toFixed(0)} MB peak, ${rssMb(pid).toFixed(0)} MB 5 s after`);
 
 const slow = await slowBodies(server.url);

@@ -96,9 +96,32 @@ export class SamplingService {
 
   /** Seconds until the work in flight is likely done, from the model's measured pace. */
   retryAfter(): number {
+    return Math.min(60, Math.max(1, Math.ceil(this.#secondsOfWork(this.#queuedWork))));
+  }
+
+  /** Seconds the model needs for `work` rows at its measured pace (100 rows/s before the first call). */
+  #secondsOfWork(work: number): number {
     const { rows, modelMs } = this.scheduler.stats;
     const rowsPerSecond = rows > 0 && modelMs > 0 ? rows / (modelMs / 1000) : 100;
-    return Math.min(60, Math.max(1, Math.ceil(this.#queuedWork / rowsPerSecond)));
+    return work / rowsPerSecond;
+  }
+
+  /**
+   * A 429 when the work already admitted plus this request's would take the model longer than
+   * server.request_timeout_ms at its measured pace: admitted, they would all time out (504) together.
+   * A request alone is always admitted; its size is bounded by the per-request limits.
+   */
+  #checkTime(work: number): void {
+    if (this.#jobs.size === 0) return;
+    const seconds = this.#secondsOfWork(this.#queuedWork + work);
+    if (seconds * 1000 <= this.limits.request_timeout_ms) return;
+    this.counters.rejected++;
+    throw new HttpError(
+      429,
+      'queue_full',
+      `the queue holds about ${Math.ceil(seconds)} s of work at the model's pace, more than server.request_timeout_ms (${this.limits.request_timeout_ms} ms); retry later`,
+      { retryAfter: this.retryAfter() },
+    );
   }
 
   /** A 413 (never fits) or 429 (not now) when `amount` more of a queued quantity is over its limit. */
@@ -119,13 +142,15 @@ export class SamplingService {
 
   /**
    * Reserve room for a request, or refuse it: 503 while shutting down, 413 when it could
-   * never fit, 429 (with Retry-After) while the queue is full. Samples and upload pixels
-   * to decode both count: a few huge uploads take the room many small runs would.
+   * never fit, 429 (with Retry-After) while the queue is full. Samples, upload pixels to
+   * decode and the model time of the work admitted all count: a few huge uploads take the
+   * room many small runs would, and no more is admitted than can finish within the timeout.
    */
   admit(prepared: PreparedRequest, { startedAt = Date.now() }: AdmitOptions = {}): Admission {
     this.assertAccepting();
     this.#checkRoom(prepared.rows, this.#queuedRows, this.limits.max_queued_samples, { unit: 'samples', key: 'max_queued_samples', field: 'n_samples' });
     this.#checkRoom(prepared.pixels, this.#queuedPixels, this.limits.max_queued_pixels, { unit: 'pixels', key: 'max_queued_pixels', field: 'images' });
+    this.#checkTime(prepared.work);
     const job: Job = {
       id: `r${this.#nextId++}`,
       rows: prepared.rows,

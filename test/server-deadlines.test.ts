@@ -97,3 +97,23 @@ describe('server.max_queued_pixels', () => {
     expect(server.service.queuedPixels).toBe(0);
   });
 });
+
+describe('admission by model time', () => {
+  test('no more work is admitted than the model can finish within server.request_timeout_ms: 429 with Retry-After', async () => {
+    const { pipeline } = server.service;
+    // 64 samples × 1000 steps: far more than the model runs in 1.5 s, admitted because it is alone.
+    const body = { n_samples: 64, skip_steps: 1 } as RequestBody;
+    const held = server.service.admit(await prepareRequest(pipeline, pipeline.registry.get('mode', 'sample', 'mode'), body, { images: [], masks: [] }));
+    try {
+      const refused = await server.post('/v1/sample', { n_samples: 1, skip_steps: 100 });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('server.request_timeout_ms');
+    } finally {
+      held.release();
+    }
+    // Alone again, the same request is admitted.
+    const small = await prepareRequest(pipeline, pipeline.registry.get('mode', 'sample', 'mode'), { n_samples: 1, skip_steps: 100 } as RequestBody, { images: [], masks: [] });
+    server.service.admit(small).release();
+  });
+});
