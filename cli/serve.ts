@@ -122,6 +122,7 @@ async function runServe(args: ParsedArgs): Promise<void> {
   const listen = await adapterFor(currentRuntime().name);
   const pipeline = await createPipeline(config, { onWarning: warn });
   const service = new SamplingService(pipeline);
+  await service.warmUp();
   // A page cannot send a bearer token with its own loads: with auth on, no playground.
   const playground = authToken || !config.server.playground ? undefined : createPlayground(config, { onWarning: warn });
   const app = createApp({ service, authToken, log: args.quiet ? undefined : log, playground });

@@ -107,19 +107,36 @@ export class SamplingService {
   }
 
   /**
+   * One full batch through the shared scheduler before the first request, so that admission
+   * knows the model's pace from the start rather than guessing it while a burst arrives.
+   */
+  async warmUp(): Promise<void> {
+    const { info } = this.pipeline.model;
+    const rows = this.scheduler.maxBatch;
+    const lane = this.scheduler.lane();
+    try {
+      await lane.run(new Float32Array(rows * info.channels * info.height * info.width), new Array<number>(rows).fill(0), rows);
+    } finally {
+      lane.close();
+    }
+  }
+
+  /**
    * A 429 when the work already admitted plus this request's would take the model longer than
-   * server.request_timeout_ms at its measured pace: admitted, they would all time out (504) together.
-   * A request alone is always admitted; its size is bounded by the per-request limits.
+   * half of server.request_timeout_ms at its measured pace: admitted, they would all time out
+   * (504) together, since the scheduler moves every request on at the same pace. The other
+   * half is room for the work outside model calls and a busy machine. A request alone is
+   * always admitted; its size is bounded by the per-request limits.
    */
   #checkTime(work: number): void {
     if (this.#jobs.size === 0) return;
     const seconds = this.#secondsOfWork(this.#queuedWork + work);
-    if (seconds * 1000 <= this.limits.request_timeout_ms) return;
+    if (seconds * 1000 <= this.limits.request_timeout_ms / 2) return;
     this.counters.rejected++;
     throw new HttpError(
       429,
       'queue_full',
-      `the queue holds about ${Math.ceil(seconds)} s of work at the model's pace, more than server.request_timeout_ms (${this.limits.request_timeout_ms} ms); retry later`,
+      `the queue holds about ${Math.ceil(seconds)} s of work at the model's pace, more than half of server.request_timeout_ms (${this.limits.request_timeout_ms} ms); retry later`,
       { retryAfter: this.retryAfter() },
     );
   }
