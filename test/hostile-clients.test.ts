@@ -13,8 +13,11 @@ import type { Served } from './support/serve-process.ts';
 
 const REPEATS = 3;
 const CASE_MS = 60_000;
-/** Room for a few requests of 16 uploads of 2048² (64 Mi pixels each) at once. */
-const OVERRIDES = ['server.max_body_bytes=33554432', 'server.max_queued_pixels=268435456'];
+/**
+ * Room for a few requests of 16 uploads of 2048² (64 Mi pixels each) at once, and a timeout long
+ * enough that admission by model time never refuses these few runs on a busy machine.
+ */
+const OVERRIDES = ['server.max_body_bytes=33554432', 'server.max_queued_pixels=268435456', 'server.request_timeout_ms=600000'];
 const SMALL = { n_samples: 1, seed: 3, skip_steps: 100 };
 const LONG = { n_samples: 8, seed: 3, skip_steps: 10 };
 
