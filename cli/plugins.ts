@@ -33,16 +33,18 @@ function pluginsUsage(): string {
   ].join('\n');
 }
 
-function runNew(words: readonly string[]): void {
+function runNew(args: ParsedArgs, words: readonly string[]): void {
   const [name, dir, ...extra] = words;
-  if (name === undefined || extra.length > 0) throw new UserError('usage: ddim plugins new NAME [DIR] (an npm package name, and the folder to write it to)');
+  // A config, --plugin or key=value would do nothing here: refused rather than ignored.
+  const ignored = args.config !== undefined || args.overrides.length > 0;
+  if (name === undefined || extra.length > 0 || ignored) throw new UserError('usage: ddim plugins new NAME [DIR] (an npm package name, and the folder to write it to; no other flags)');
   const written = scaffoldPlugin(name, dir);
   process.stdout.write(`wrote plugin package ${name} to ${written}\nnext: cd ${written} && bun add --dev ddim-toolkit && bun test\n`);
 }
 
 async function runPlugins(args: ParsedArgs): Promise<void> {
   const [subcommand, ...rest] = args.positionals;
-  if (subcommand === 'new') return runNew(rest);
+  if (subcommand === 'new') return runNew(args, rest);
   if (subcommand !== undefined) throw new UserError(`unexpected argument "${subcommand}": ddim plugins takes flags, or \`new NAME [DIR]\``);
   const config = resolveConfig(args);
   const registry = await loadPlugins(createDefaultRegistry(), config.plugins);

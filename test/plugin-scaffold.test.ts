@@ -72,7 +72,7 @@ describe('ddim plugins new', () => {
     expect(plugins.schedules.map((schedule) => schedule.name)).toContain(`${NAME}-karras`);
   });
 
-  test('refuses a folder that is not empty, and a name that is no package name, in one line each', async () => {
+  test('refuses a folder that is not empty, a name that is no package name, and other flags, in one line each', async () => {
     const taken = join(state.work, 'taken');
     mkdirSync(taken);
     writeFileSync(join(taken, 'notes.txt'), 'mine\n');
@@ -84,6 +84,10 @@ describe('ddim plugins new', () => {
     const badName = await ddim(state.work, 'plugins', 'new', 'My.Plugin');
     expect(badName.exitCode).toBe(2);
     expect(badName.stderr.trim().split('\n')).toEqual([expect.stringContaining('expected lowercase letters, digits, - and _')]);
+
+    const flags = await ddim(state.work, 'plugins', 'new', 'other', '--plugin', 'x');
+    expect(flags.exitCode).toBe(2);
+    expect(flags.stderr).toBe('error: usage: ddim plugins new NAME [DIR] (an npm package name, and the folder to write it to; no other flags)\n');
     expect(readdirSync(state.work).sort()).toEqual([NAME, 'taken']);
   });
 
