@@ -22,7 +22,7 @@ function pluginsUsage(): string {
     '(sampler.options.<name>) as JSON Schema: {"modes": [{"name", "description", "options"}], "schedules": [...]}.',
     "The built-ins are always there; plugin modules come from the config's plugins: list and --plugin.",
     '',
-    '`plugins new NAME [DIR]` writes a plugin package to start from into DIR (default: ./NAME, which must',
+    '`plugins new NAME [DIR]` writes a plugin package to start from into DIR (default: ./NAME without any @scope; it must',
     'be new or empty): package.json (ddim-toolkit as a peer), tsconfig.json, a mode, a schedule, their',
     'tests on the shipped model and a README. Then: cd DIR && bun add --dev ddim-toolkit && bun test.',
     '',
