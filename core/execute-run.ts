@@ -22,6 +22,7 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     startsFrom: mode.startsFrom ?? 'noise',
     inputs: modeInputs(mode),
     plan,
+    ...(prepared.classes.perClass !== undefined ? { perClass: prepared.classes.perClass } : {}),
     timesteps,
     seed: config.seed,
     model: { path: model.info.path, sha256: modelSha256, providers: model.info.providers },
@@ -69,6 +70,7 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
       clipDenoised: params.clip_denoised,
       eta: params.eta,
       seed: config.seed,
+      guidanceScale: config.sampler.guidance_scale,
     },
     { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview },
   );

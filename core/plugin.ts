@@ -76,7 +76,13 @@ export interface PlanContext<O> {
   readonly config: DdimConfig;
   readonly options: O;
   readonly seed: number;
+  /** Items the run asks for (with --n_samples_each_class K: num_classes·K). */
   readonly nSamples: number;
+  /**
+   * The class of result item `item` for a conditional model (−1: none): hand it to the
+   * sampler as `labels` per row, and it adds the unconditional rows guidance needs.
+   */
+  classOf(item: number): number;
   /** Samples per model call (the config's micro_batch); a mode caps it by its own row count. */
   readonly microBatch: number;
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };

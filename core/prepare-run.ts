@@ -14,6 +14,7 @@ import { type Registry, pluginOptions } from './registry.ts';
 import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.ts';
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
+import { planClasses } from './classes.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 
 
@@ -236,11 +237,13 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
   const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  const classes = planClasses(config, modelInfo);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
     seed: config.seed,
-    nSamples: sampler.n_samples,
+    nSamples: classes.count ?? sampler.n_samples,
+    classOf: classes.classOf,
     microBatch: sampler.micro_batch,
     shape: { channels, height, width },
     steps: timesteps.length,
@@ -255,14 +258,17 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const alphasCumprod = chain.alphasCumprod;
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
+  // Guidance (s ∉ {0, 1}) evaluates each row with and without its class in the same call.
+  const guided = modelInfo.classInput && sampler.guidance_scale !== 0 && sampler.guidance_scale !== 1 ? 2 : 1;
   return {
     config,
+    classes,
     mode,
     modeOptions,
     timesteps,
     alphasCumprod,
     plan,
-    cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
+    cost: { ...perItem, rows, work: rows * perItem.callsPerRow * guided },
     planContext,
     initialNoise,
   };

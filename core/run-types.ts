@@ -1,4 +1,5 @@
 /** The types a run hands its sink and its caller: shared by the pipeline and every front. */
+import type { ClassPlan } from './classes.ts';
 import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { NpyArray } from './io/npy.ts';
@@ -15,6 +16,8 @@ export interface RunInfo {
   /** The inputs the mode takes besides noise (images, masks). */
   readonly inputs: readonly ModeInput[];
   readonly plan: ModePlan;
+  /** K of --n_samples_each_class: items are written class-major to class{c}/{i − c·K}.png. */
+  readonly perClass?: number;
   readonly timesteps: readonly number[];
   readonly seed: number;
   readonly model: { readonly path: string; readonly sha256: string; readonly providers: readonly string[] };
@@ -89,6 +92,8 @@ export interface PreparedRun {
   /** ᾱ_t for t = 0..T−1. */
   readonly alphasCumprod: Float32Array;
   readonly plan: ModePlan;
+  /** The class of each item (conditional models), and the class-major layout of --n_samples_each_class. */
+  readonly classes: ClassPlan;
   /** The plan's cost, with its totals: rows in flight and model rows over the whole run. */
   readonly cost: ModeCost & { readonly rows: number; readonly work: number };
   /** The context the mode planned with; the run extends it. */

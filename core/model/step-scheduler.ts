@@ -12,8 +12,9 @@
  *
  * So samples from different requests at different steps share model calls, while what
  * happens to a sample between model calls is exactly what the CLI does. A row's output
- * depends only on its input and timestep, never on its batch mates: results do not
- * depend on the load.
+ * depends only on its input, timestep and class label, never on its batch mates: results
+ * do not depend on the load. Each row carries its label (a guided step's rows with and
+ * without the class), so rows of different requests and classes share calls too.
  */
 import { AbortedError } from '../errors.ts';
 import type { DiffusionModel, ModelInfo } from './model.ts';
@@ -63,6 +64,8 @@ class Lane implements SchedulerLane {
   // The pending call: rows [0, batch) of x at timesteps t; rows before `next` are dispatched.
   x: Float32Array = new Float32Array(0);
   t: ArrayLike<number> = [];
+  /** The call's class labels (undefined: no class for any row). */
+  labels: ArrayLike<number> | undefined = undefined;
   batch = 0;
   next = 0;
   remaining = 0;
@@ -84,7 +87,7 @@ class Lane implements SchedulerLane {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number): Promise<Float32Array> {
+  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number, labels?: ArrayLike<number>): Promise<Float32Array> {
     if (this.closed || this.#signal?.aborted) return Promise.reject(new AbortedError('the request was cancelled'));
     if (this.pending) return Promise.reject(new Error('a lane runs one model call at a time'));
     const outSize = this.info.outputSize;
@@ -93,6 +96,7 @@ class Lane implements SchedulerLane {
     if (this.#view.length !== batch * outSize) this.#view = this.#out.subarray(0, batch * outSize);
     this.x = x;
     this.t = timesteps;
+    this.labels = labels;
     this.batch = batch;
     this.next = 0;
     this.remaining = batch;
@@ -156,6 +160,7 @@ export class StepScheduler {
   // One model call's inputs and where its rows came from, preallocated for maxBatch rows.
   readonly #x: Float32Array;
   readonly #t: Int32Array;
+  readonly #labels: Int32Array;
   readonly #segmentLane: (Lane | null)[];
   readonly #segmentTicket: Int32Array;
   readonly #segmentRow: Int32Array;
@@ -173,6 +178,7 @@ export class StepScheduler {
     this.#size = channels * height * width;
     this.#x = new Float32Array(this.maxBatch * this.#size);
     this.#t = new Int32Array(this.maxBatch);
+    this.#labels = new Int32Array(this.maxBatch);
     this.#segmentLane = new Array<Lane | null>(this.maxBatch).fill(null);
     this.#segmentTicket = new Int32Array(this.maxBatch);
     this.#segmentRow = new Int32Array(this.maxBatch);
@@ -226,7 +232,7 @@ export class StepScheduler {
         const started = performance.now();
         let out: Float32Array;
         try {
-          out = await this.#model.run(this.#x, this.#t, rows);
+          out = await this.#model.run(this.#x, this.#t, rows, this.#model.info.classInput ? this.#labels : undefined);
         } catch (error) {
           for (let s = 0; s < this.#segments; s++) this.#segmentLane[s]!.fail(this.#segmentTicket[s]!, error);
           continue;
@@ -254,6 +260,7 @@ export class StepScheduler {
       for (let r = 0; r < take; r++) {
         const t = lane.t[lane.next + r]!;
         this.#t[rows + r] = t;
+        this.#labels[rows + r] = lane.labels === undefined ? -1 : lane.labels[lane.next + r]!;
         if (t !== this.#t[0]) mixed = true;
       }
       this.#segmentLane[segments] = lane;

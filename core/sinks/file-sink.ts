@@ -11,8 +11,9 @@
  * most one micro-batch of extra work per boundary.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { firstLine, UserError } from '../errors.ts';
+import { itemFileName } from '../classes.ts';
 import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
 import { sha256File, sha256Hex } from '../io/sha256.ts';
@@ -181,12 +182,16 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSi
     isDone(start, count) {
       // npy files are rebuilt whole, so a run that writes them recomputes everything.
       if (options.saveNpy) return false;
-      for (let i = start; i < start + count; i++) if (inRange(i) && !existsSync(join(saveDir, `${i}.png`))) return false;
+      const perClass = state!.info.perClass;
+      for (let i = start; i < start + count; i++) if (inRange(i) && !existsSync(join(saveDir, itemFileName(i, perClass)))) return false;
       return true;
     },
     async write(batch: ModeBatch, pngs) {
       const mine = pngs.flatMap((png, i) => (inRange(batch.start + i) ? [{ index: batch.start + i, png }] : []));
-      await Promise.all(mine.map(({ index, png }) => writeFileAtomic(join(saveDir, `${index}.png`), png)));
+      const perClass = state!.info.perClass;
+      // Class-major runs write class{c}/{idx}.png, as the original's sample_classifier_free.py.
+      if (perClass !== undefined) for (const { index } of mine) ensureDir(dirname(join(saveDir, itemFileName(index, perClass))));
+      await Promise.all(mine.map(({ index, png }) => writeFileAtomic(join(saveDir, itemFileName(index, perClass)), png)));
       written += mine.length;
       const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       npy?.samples.append(bytes(batch.samples));

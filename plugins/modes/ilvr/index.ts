@@ -55,6 +55,7 @@ export const ilvr = defineMode({
     const noised = new Float32Array(capacity * size);
     const x = new Float32Array(capacity * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     const guide = ({ index, x: current, batch }: SampleStep): void => {
       if (index === 0) return; // x is x_0: left to the model (see above)
       noised.set(references.subarray(0, batch * size));
@@ -67,9 +68,10 @@ export const ilvr = defineMode({
       await source.read(start, count, references);
       for (let s = 0; s < count; s++) {
         streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
         context.initialNoise(x, s * size, start + s);
       }
-      await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, onStep: guide });
+      await sampler.sample(x, count, { streams, labels, domain: STEP_NOISE_DOMAIN, onStep: guide });
       const samples = clampUnit(x.slice(0, count * size));
       const frames = pairFrames(references, samples, count, size);
       yield { start, count, samples, frames };

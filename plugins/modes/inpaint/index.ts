@@ -42,6 +42,7 @@ interface Workspace {
   readonly known: Float32Array;
   readonly x: Float32Array;
   readonly streams: Int32Array;
+  readonly labels: Int32Array;
   readonly rounds: readonly RoundNoise[];
   readonly channels: number;
 }
@@ -49,8 +50,9 @@ interface Workspace {
 function workspace(sampler: DdimSampler, capacity: number, plane: number, resample: number): Workspace {
   const size = sampler.sampleSize;
   const streams = new Int32Array(capacity);
+  const labels = new Int32Array(capacity);
   const rounds = Array.from({ length: resample }, (_, r) => ({
-    step: { streams, domain: DOMAIN_BASE + 3 * r },
+    step: { streams, labels, domain: DOMAIN_BASE + 3 * r },
     known: { streams, domain: DOMAIN_BASE + 3 * r + 1 },
     jump: { streams, domain: DOMAIN_BASE + 3 * r + 2 },
   }));
@@ -61,6 +63,7 @@ function workspace(sampler: DdimSampler, capacity: number, plane: number, resamp
     known: new Float32Array(capacity * size),
     x: new Float32Array(capacity * size),
     streams,
+    labels,
     rounds,
     channels: size / plane,
   };
@@ -164,6 +167,7 @@ export const inpaint = defineMode({
       await maskSource.read(start, count, w.masks);
       for (let s = 0; s < count; s++) {
         w.streams[s] = start + s;
+        w.labels[s] = context.classOf(start + s);
         context.initialNoise(w.x, s * size, start + s);
       }
       await inpaintBatch(w, count);

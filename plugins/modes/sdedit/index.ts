@@ -58,14 +58,18 @@ export const sdedit = defineMode({
     const originals = new Float32Array(capacity * size);
     const x = new Float32Array(capacity * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     for (let start = 0; start < plan.count; start += microBatch) {
       const count = Math.min(microBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       await source.read(start, count, originals);
       x.set(originals.subarray(0, count * size));
-      for (let s = 0; s < count; s++) streams[s] = start + s;
+      for (let s = 0; s < count; s++) {
+        streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
+      }
       sampler.diffuse(x, count, from, { streams, domain: FORWARD_NOISE_DOMAIN });
-      await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, from });
+      await sampler.sample(x, count, { streams, labels, domain: STEP_NOISE_DOMAIN, from });
       const samples = clampUnit(x.slice(0, count * size));
       const frames = pairFrames(originals, samples, count, size);
       yield { start, count, samples, frames };

@@ -55,15 +55,18 @@ export const trajectory = defineMode({
     const x = new Float32Array(capacity * size);
     const kept = new Float32Array(capacity * frames * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     for (let start = 0; start < plan.count; start += perBatch) {
       const count = Math.min(perBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       for (let s = 0; s < count; s++) {
         streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
         context.initialNoise(x, s * size, start + s);
       }
       await sampler.sample(x, count, {
         streams,
+        labels,
         domain: SAMPLE_NOISE_DOMAIN,
         onStep: ({ index, x0 }) => {
           const done = steps - index;
