@@ -27,9 +27,12 @@ export { configFromObject, configFromText, validateConfig, withOverrides, type L
 /** The top-level keys the toolkit itself reads, offered when an override names another. */
 const CONFIG_KEYS = ['seed', 'data', 'diffusion', 'sampler', 'server', 'plugins'];
 
+/** The keys of the original's training-only `model` section that the sampler reads. */
+const MODEL_KEYS = ['model.null_class'];
+
 /** Top-level keys a file may hold but an override may not set, and what to do instead. */
 const OVERRIDE_HINTS: Record<string, string> = {
-  model: ' (the sampler reads the network from an ONNX file: --weights FILE or sampler.weights=FILE)',
+  model: ' (the sampler reads the network from an ONNX file: --weights FILE or sampler.weights=FILE; of this section it reads model.null_class)',
   extends: ' (extends is read from a config file only)',
   train: ' (a training-only section: the sampler never reads it)',
   dataloader: ' (a training-only section: the sampler never reads it)',
@@ -91,7 +94,7 @@ export function loadConfig(file: string | undefined, options: LoadConfigOptions 
     // Files may carry training-only sections, which the sampler never reads: an override
     // naming one (or any other key outside the sampler's) would silently do nothing.
     const key = override.path.split('.')[0]!;
-    if (!CONFIG_KEYS.includes(key)) {
+    if (!CONFIG_KEYS.includes(key) && !MODEL_KEYS.includes(override.path)) {
       const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
       const hint = OVERRIDE_HINTS[key] ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
       throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });

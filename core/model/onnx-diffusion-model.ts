@@ -31,14 +31,15 @@ const TIMESTEP_NAME = /^(t|timesteps?|time|sigmas?|noise_labels?)$/i;
 
 /**
  * Which of the two non-image inputs of an (x, t, y) network is the timestep and which the
- * class label: a float input is the timestep; else their names say (t, timestep / y, label,
- * class); else the order of the original's forward(X, T, y).
+ * class label: their names say (t, timestep / y, label, class); else a float input is the
+ * timestep; else the order of the original's forward(X, T, y).
  */
 function timestepAndLabel(names: readonly string[], metas: readonly InputMeta[], rest: readonly number[]): [number, number] {
   const [a, b] = rest as [number, number];
+  if (LABEL_NAME.test(names[a]!) || TIMESTEP_NAME.test(names[b]!)) return [b, a];
+  if (LABEL_NAME.test(names[b]!) || TIMESTEP_NAME.test(names[a]!)) return [a, b];
   const isFloat = (i: number) => metas[i]?.type === 'float32' || metas[i]?.type === 'float64';
   if (isFloat(a) !== isFloat(b)) return isFloat(a) ? [a, b] : [b, a];
-  if (LABEL_NAME.test(names[a]!) || TIMESTEP_NAME.test(names[b]!)) return [b, a];
   return [a, b];
 }
 
