@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cardOverrides } from '../core/config/model-card-config.ts';
 import { type ModelCard, readModelCard } from '../core/model/model-card.ts';
@@ -10,6 +11,7 @@ import { warn } from './warnings.ts';
 
 /** Without -c, the shipped model and its config, wherever the command is run from. */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../models/ddpm_fashion_mnist.yaml', import.meta.url));
+const DEFAULT_MODEL = fileURLToPath(new URL('../models/ddpm_fashion_mnist.onnx', import.meta.url));
 
 /**
  * The config the command line asks for: the file, its overrides and flags, then `extra`.
@@ -27,6 +29,8 @@ export function resolveConfig(args: ParsedArgs, extra: readonly Override[] = [])
 function weightsCard(overrides: readonly Override[]): { card: ModelCard; path: string } | undefined {
   const weights = overrides.findLast((o) => o.path === 'sampler.weights')?.value;
   if (typeof weights !== 'string' || !existsSync(weights) || !statSync(weights).isFile()) return undefined;
+  // The shipped model keeps its shipped config (50 steps, 64 samples), with or without --weights.
+  if (resolve(weights) === DEFAULT_MODEL) return undefined;
   const card = readModelCard(readFileSync(weights), weights);
   return card && { card, path: weights };
 }
