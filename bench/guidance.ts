@@ -8,9 +8,9 @@
  * One onnxruntime thread; rounds alternate the two, and the figure is the median of the
  * rounds' ratios (each of two runs taken back to back).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type DiffusionModel, configFromObject, createPipeline, loadOnnxModel, memorySink } from '../index.ts';
-import { ROOT } from './measure.ts';
+const ROOT = resolve(import.meta.dir, '..');
 
 export interface ConditionalBenchModel {
   readonly name: string;

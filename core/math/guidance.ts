@@ -6,9 +6,10 @@
  * ε = (1 − s)·ε_u + s·ε_c; the DDIM step then takes ε as an ε-prediction (x0 from ε, clip,
  * ε again from the clipped x0). Rounded to float32 per operation, as the rest of the step.
  */
-import type { Objective } from './ddim-step.ts';
-
 const f32 = Math.fround;
+
+/** The model's objective (ddim-step.ts's Objective; spelled out here to keep this file a leaf). */
+type Objective = 'pred_eps' | 'pred_x0' | 'pred_v';
 
 /** How one timestep's model output becomes ε. */
 export interface EpsConversion {
