@@ -8,12 +8,12 @@ import type { DdimConfig } from './config/schema.ts';
 import { UserError, firstLine, oneLine } from './errors.ts';
 import { localHost } from './io/local-host.ts';
 import { loadPlugins } from './load-plugins.ts';
-import { sha256File } from './io/sha256.ts';
+import { sha256Hex } from './io/sha256.ts';
 import { loadOnnxModel, loadWebModel } from './model/backends.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { Pipeline } from './pipeline.ts';
 import { withModelCard } from './config/model-card-config.ts';
-import { readModelCard } from './model/model-card.ts';
+import { readModelCard, withoutModelCard } from './model/model-card.ts';
 import type { Registry } from './registry.ts';
 
 export interface PipelineDeps {
@@ -73,5 +73,5 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Pr
           expect,
           onWarning: deps.onWarning,
         });
-  return new Pipeline({ config, registry, model, modelSha256: sha256File(weights), ownsModel: true, host: localHost });
+  return new Pipeline({ config, registry, model, modelSha256: sha256Hex(bytes), networkSha256: sha256Hex(withoutModelCard(bytes)), ownsModel: true, host: localHost });
 }

@@ -14,7 +14,13 @@ import { DdimSampler, type StepEvent } from './sampler.ts';
 /** Black pixels around and between the frames of one PNG. */
 const BORDER = 2;
 
-function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, picture: { width: number; height: number }): RunInfo {
+/** The model file's digest, and its network's (the file less its model card). */
+export interface ModelDigest {
+  readonly sha256: string;
+  readonly networkSha256: string;
+}
+
+function runInfo(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, picture: { width: number; height: number }): RunInfo {
   const { config, mode, plan, timesteps, planContext } = prepared;
   return {
     config,
@@ -25,7 +31,12 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     ...(prepared.classes.perClass !== undefined ? { perClass: prepared.classes.perClass } : {}),
     timesteps,
     seed: config.seed,
-    model: { path: model.info.path, sha256: modelSha256, providers: model.info.providers },
+    model: {
+      path: model.info.path,
+      sha256: digest.sha256,
+      ...(digest.networkSha256 !== digest.sha256 ? { network_sha256: digest.networkSha256 } : {}),
+      providers: model.info.providers,
+    },
     shape: planContext.shape,
     picture: { ...picture, channels: planContext.shape.channels },
   };
@@ -50,7 +61,7 @@ function checkBatch(prepared: PreparedRun, batch: ModeBatch, itemSize: number, f
 }
 
 /** Run a prepared run on `model` and hand every finished micro-batch to the sink. */
-export async function executeRun(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, hooks: RunHooks): Promise<RunSummary> {
+export async function executeRun(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, hooks: RunHooks): Promise<RunSummary> {
   const started = performance.now();
   const { sink, signal } = hooks;
   const { config, plan, planContext } = prepared;
@@ -83,7 +94,7 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
   };
   const layout = { channels, height, width, frames: plan.framesPerItem, border: BORDER };
   const picture = pictureSize(layout);
-  await sink.begin(runInfo(prepared, model, modelSha256, picture));
+  await sink.begin(runInfo(prepared, model, digest, picture));
 
   let pending: Promise<void> = Promise.resolve();
   let computed = 0;

@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly model: DiffusionModel;
   /** SHA-256 of the model file, recorded with every run ('' when unknown). */
   readonly modelSha256?: string;
+  /** SHA-256 of the network: the file less its model card (default: modelSha256); run fingerprints use it. */
+  readonly networkSha256?: string;
   /** Whether dispose() disposes the model too (it does when the pipeline loaded it). */
   readonly ownsModel?: boolean;
   /** Files the config names (noise, input and mask folders) and the machine's memory; default: the portable host (no files; PNG inputs). */
@@ -32,6 +34,7 @@ export class Pipeline {
   readonly registry: Registry;
   readonly model: DiffusionModel;
   readonly modelSha256: string;
+  readonly networkSha256: string;
   readonly host: RunHost;
   readonly #ownsModel: boolean;
   readonly #chains = new Map<string, DiffusionChain>();
@@ -41,6 +44,7 @@ export class Pipeline {
     this.registry = options.registry;
     this.model = options.model;
     this.modelSha256 = options.modelSha256 ?? '';
+    this.networkSha256 = options.networkSha256 ?? this.modelSha256;
     this.#ownsModel = options.ownsModel ?? false;
     this.host = options.host ?? portableHost;
   }
@@ -66,7 +70,7 @@ export class Pipeline {
 
   /** Carry out a prepared run and hand every finished micro-batch to the sink. */
   execute(prepared: PreparedRun, hooks: RunHooks): Promise<RunSummary> {
-    return executeRun(prepared, hooks.model ?? this.model, this.modelSha256, hooks);
+    return executeRun(prepared, hooks.model ?? this.model, { sha256: this.modelSha256, networkSha256: this.networkSha256 }, hooks);
   }
 
   /** Prepare and carry out a run in one call. */

@@ -20,7 +20,8 @@ export interface RunInfo {
   readonly perClass?: number;
   readonly timesteps: readonly number[];
   readonly seed: number;
-  readonly model: { readonly path: string; readonly sha256: string; readonly providers: readonly string[] };
+  /** The model file's SHA-256, and its network's (the file less its model card) where they differ. */
+  readonly model: { readonly path: string; readonly sha256: string; readonly network_sha256?: string; readonly providers: readonly string[] };
   /** One sample's geometry (the model's input). */
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   readonly picture: { readonly width: number; readonly height: number; readonly channels: number };

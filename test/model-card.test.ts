@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { betaSchedule } from '../core/math/betas.ts';
-import { onnxMetadata, readModelCard } from '../core/model/model-card.ts';
+import { onnxMetadata, readModelCard, withoutModelCard } from '../core/model/model-card.ts';
 import { runCli } from './support/cli.ts';
 import { DEFAULT_MODEL, ROOT, tempDirSync } from './support/fixtures.ts';
 import { buildOnnxModel, concat, varint } from './support/onnx-builder.ts';
@@ -48,6 +48,8 @@ describe('model cards', () => {
     const twice = concat([graph, metadataEntry('ddim.card', 'first'), metadataEntry('other', 'x'), metadataEntry('ddim.card', 'second')]);
     expect(onnxMetadata(twice, 'ddim.card')).toBe('second');
     expect(() => readModelCard(twice, 'm.onnx')).toThrow('model m.onnx: its model card (metadata "ddim.card") is not JSON');
+    // The network without its cards: what run fingerprints identify (other metadata stays).
+    expect([...withoutModelCard(twice)]).toEqual([...concat([graph, metadataEntry('other', 'x')])]);
   });
 
   test('ddim sample --weights MODEL.onnx needs no config when the file has a card', async () => {

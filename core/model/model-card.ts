@@ -48,11 +48,20 @@ function readVarint(bytes: Uint8Array, at: number): [number, number] {
   throw new RangeError('truncated varint');
 }
 
-/** The length-delimited payloads of a message's field `field`, in order. */
-function fieldPayloads(bytes: Uint8Array, field: number): Uint8Array[] {
-  const found: Uint8Array[] = [];
+/** A length-delimited field of a message: its number, its payload, and the bytes it spans (tag included). */
+interface FieldSpan {
+  readonly field: number;
+  readonly payload: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The length-delimited fields of a message, in order (other wire types are skipped). */
+function lengthDelimited(bytes: Uint8Array): FieldSpan[] {
+  const found: FieldSpan[] = [];
   let at = 0;
   while (at < bytes.length) {
+    const start = at;
     const [tag, next] = readVarint(bytes, at);
     const wire = tag % 8;
     at = next;
@@ -60,24 +69,61 @@ function fieldPayloads(bytes: Uint8Array, field: number): Uint8Array[] {
     else if (wire === 1) at += 8;
     else if (wire === 5) at += 4;
     else if (wire === 2) {
-      const [length, start] = readVarint(bytes, at);
-      if (start + length > bytes.length) throw new RangeError('truncated field');
-      if (Math.floor(tag / 8) === field) found.push(bytes.subarray(start, start + length));
-      at = start + length;
+      const [length, payloadStart] = readVarint(bytes, at);
+      if (payloadStart + length > bytes.length) throw new RangeError('truncated field');
+      at = payloadStart + length;
+      found.push({ field: Math.floor(tag / 8), payload: bytes.subarray(payloadStart, at), start, end: at });
     } else throw new RangeError(`wire type ${wire}`);
   }
   return found;
 }
 
+function fieldPayloads(bytes: Uint8Array, field: number): Uint8Array[] {
+  return lengthDelimited(bytes)
+    .filter((span) => span.field === field)
+    .map((span) => span.payload);
+}
+
+/** The metadata_props entries of an ONNX file's bytes: key, value and where each lies. */
+function metadataEntries(bytes: Uint8Array): { key: string; value: string; start: number; end: number }[] {
+  const decoder = new TextDecoder();
+  return lengthDelimited(bytes)
+    .filter((span) => span.field === METADATA_PROPS)
+    .map((span) => ({
+      key: decoder.decode(fieldPayloads(span.payload, 1).at(-1) ?? new Uint8Array()),
+      value: decoder.decode(fieldPayloads(span.payload, 2).at(-1) ?? new Uint8Array()),
+      start: span.start,
+      end: span.end,
+    }));
+}
+
+/**
+ * The file's bytes without its model card entries: the network itself. Its digest identifies
+ * a run's model (run fingerprints), so giving a file its card does not make its runs another's.
+ */
+export function withoutModelCard(bytes: Uint8Array): Uint8Array {
+  let cards: { start: number; end: number }[];
+  try {
+    cards = metadataEntries(bytes).filter((entry) => entry.key === CARD_KEY);
+  } catch {
+    return bytes;
+  }
+  if (cards.length === 0) return bytes;
+  const kept = new Uint8Array(bytes.length - cards.reduce((n, c) => n + c.end - c.start, 0));
+  let from = 0;
+  let to = 0;
+  for (const card of cards) {
+    kept.set(bytes.subarray(from, card.start), to);
+    to += card.start - from;
+    from = card.end;
+  }
+  kept.set(bytes.subarray(from), to);
+  return kept;
+}
+
 /** The text of metadata_props[key] in an ONNX file's bytes (the last entry wins, as protobuf merges). */
 export function onnxMetadata(bytes: Uint8Array, key: string): string | undefined {
-  const decoder = new TextDecoder();
-  let value: string | undefined;
-  for (const entry of fieldPayloads(bytes, METADATA_PROPS)) {
-    const [name] = fieldPayloads(entry, 1);
-    if (name && decoder.decode(name) === key) value = decoder.decode(fieldPayloads(entry, 2).at(-1) ?? new Uint8Array());
-  }
-  return value;
+  return metadataEntries(bytes).findLast((entry) => entry.key === key)?.value;
 }
 
 /** The model card of an ONNX file's bytes; undefined when it has none. A card that does not read is a one-line error. */

@@ -56,7 +56,8 @@ export function runFingerprint(info: RunInfo): string {
     mode: info.mode,
     seed: info.seed,
     timesteps: info.timesteps,
-    model: info.model.sha256,
+    // The network, not its model card: giving a file its card keeps its runs resumable.
+    model: info.model.network_sha256 ?? info.model.sha256,
     params: [p.total_steps, p.beta_schedule, p.beta_start, p.beta_end, p.betas, p.objective, p.clip_denoised, p.eta],
     // Items that stack frames (e.g. interpolation rows) depend on their shape; plain images keep the old fingerprint.
     item_shape: info.plan.itemShape.length === 3 ? undefined : info.plan.itemShape,
