@@ -95,7 +95,7 @@ async function runSample(args: ParsedArgs): Promise<void> {
     if (note) warn(note);
     const batchProbe = await probeModel(pipeline, prepared);
     const bar = wantsProgress(args.quiet)
-      ? progressLine(renderSampleProgress(Math.min(sampler.micro_batch, sampler.n_samples)), (p: Progress) => p.step === p.steps)
+      ? progressLine(renderSampleProgress(Math.min(sampler.micro_batch, prepared.plan.count)), (p: Progress) => p.step === p.steps)
       : undefined;
     const sink = fileSink(sampler.save_dir, {
       saveNpy: sampler.save_npy,
