@@ -111,6 +111,23 @@ describe('conditional model signatures', () => {
     await expect(sampleWith(file)).rejects.toThrow('class input "y" is float32 [batch]; expected integer labels [B] (int64 or int32)');
   });
 
+  test('a fourth input is refused in one line naming the inputs it takes', async () => {
+    const four = buildOnnxModel({
+      inputs: [
+        { name: 'x', type: 'float', shape: ['batch', 1, SIZE, SIZE] },
+        { name: 't', type: 'int64', shape: ['batch'] },
+        { name: 'y', type: 'int64', shape: ['batch'] },
+        { name: 'mask', type: 'float', shape: ['batch', 1, SIZE, SIZE] },
+      ],
+      outputs: [{ name: 'out', type: 'float', shape: ['batch', 1, SIZE, SIZE] }],
+      initializers: [],
+      nodes: [{ op: 'Add', inputs: ['x', 'mask'], outputs: ['out'] }],
+    });
+    await expect(sampleWith(write('four.onnx', four))).rejects.toThrow(
+      'has inputs [x, t, y, mask]; expected an image x [B,C,H,W], a timestep t [B] and, for a class-conditional network, labels y [B]',
+    );
+  });
+
   test('unconditional rows get the null class: -1 by default, model.null_class otherwise', async () => {
     const file = write('null.onnx', conditionalModel(PLAIN, ['image', 'time', 'label'], 'int64'));
     const x = new Float32Array(SIZE * SIZE).fill(0.25);
