@@ -6,10 +6,10 @@
  * byte for byte the one the repository's CLI writes under Bun.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './support/paths.ts';
-import { type Env, type Exec, bunPack, emptyProject, exec, execOk, tempDir, withoutBun } from './support/pack.ts';
+import { type Env, type Exec, bunPack, emptyProject, exec, execOk, serve, tempDir, withoutBun } from './support/pack.ts';
 
 /** The pnpm that `npx pnpm@…` fetches from the registry (pnpm 10 and later block dependency builds by default). */
 const PNPM = 'pnpm@12.23.0';
@@ -89,6 +89,22 @@ describe('installed with npm, run by Node with no Bun on the PATH', () => {
     expectSampled(await exec(['npx', 'ddim', ...SAMPLE], project, state.env), project);
   });
 
+  test('`ddim serve` under Node answers /v1/health and serves the playground from the package', async () => {
+    // The bin itself, not npx: npx would take the SIGTERM and exit 143 without waiting for the server.
+    const server = await serve([join(project, 'node_modules/.bin/ddim'), 'serve', '--host', '127.0.0.1', '--port', '0'], project, state.env, 60_000);
+    try {
+      expect(((await (await fetch(`${server.url}/v1/health`)).json()) as { status?: string }).status).toBe('ok');
+      for (const path of ['/', '/playground/style.css', '/playground/app.js', '/playground/browser-worker.js']) {
+        const response = await fetch(`${server.url}${path}`);
+        expect(`${path} ${response.status}`).toBe(`${path} 200`);
+        expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+      }
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.log()).not.toContain('no page scripts');
+  });
+
   test('the library under Node (`node --input-type=module -e`) samples the same first image', async () => {
     const result = await execOk(['node', '--input-type=module', '-e', libraryRun('ddim-toolkit')], project, state.env);
     expect(result.stderr).toBe('');
@@ -105,6 +121,16 @@ describe('installed with npm, run by Node with no Bun on the PATH', () => {
     const wrong = await exec([TSC, ...flags, 'wrong.ts'], project, state.env);
     expect(wrong.stdout).toContain("wrong.ts(4,14): error TS2322: Type 'number' is not assignable to type 'string'.");
     expect(wrong.exitCode).not.toBe(0);
+  });
+
+  test('a plugin package that ships only TypeScript fails under Node with one line that says to use Bun', async () => {
+    const plugin = join(project, 'node_modules/ts-only-plugin');
+    mkdirSync(plugin);
+    writeFileSync(join(plugin, 'package.json'), JSON.stringify({ name: 'ts-only-plugin', type: 'module', exports: './index.ts' }));
+    writeFileSync(join(plugin, 'index.ts'), "export const plugins: unknown[] = [];\n");
+    const result = await exec(['npx', 'ddim', 'plugins', '--plugin', 'ts-only-plugin'], project, state.env);
+    expect(result.stderr).toMatch(/^error: cannot load plugin "ts-only-plugin": .*index\.ts; this runtime cannot load that TypeScript: run ddim with Bun \(`bunx --bun ddim`\), or use a plugin built to JavaScript\n$/);
+    expect(result.exitCode).not.toBe(0);
   });
 
   describe('and used from Deno through npm: specifiers', () => {

@@ -90,8 +90,8 @@ export async function createProject(packages: readonly string[], prefix = 'ddim-
 }
 
 /** Start a long-running command that prints `listening on URL` on stderr (as `ddim serve` does), and wait for that line. */
-export function serve(command: readonly string[], cwd: string, timeoutMs = 30_000): Promise<Served> {
-  return serveProcess(command, { cwd, env: ENV, timeoutMs });
+export function serve(command: readonly string[], cwd: string, env: Env = ENV, timeoutMs = 30_000): Promise<Served> {
+  return serveProcess(command, { cwd, env, timeoutMs });
 }
 
 /**
