@@ -79,7 +79,8 @@ describe('installed with npm, run by Node with no Bun on the PATH', () => {
   test('the PATH has no bun, and onnxruntime-node downloaded no CUDA binaries', async () => {
     expect(state.env.ONNXRUNTIME_NODE_INSTALL).toBe('skip');
     expect((await exec(['sh', '-c', 'command -v bun || command -v bunx'], project, state.env)).exitCode).not.toBe(0);
-    expect((await execOk(['sh', '-c', 'command -v node'], project, state.env)).stdout).not.toBe('');
+    // `node` is Node itself, not Bun's stand-in for it.
+    expect((await execOk(['node', '-p', 'process.versions.bun ?? process.release.name'], project, state.env)).stdout.trim()).toBe('node');
     const binaries = join(project, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch);
     expect(existsSync(join(binaries, 'onnxruntime_binding.node'))).toBe(true);
     expect(existsSync(join(binaries, 'libonnxruntime_providers_cuda.so'))).toBe(false);

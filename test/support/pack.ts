@@ -110,7 +110,9 @@ export function withoutBun(parent: string): Env {
       linked.add(name);
     }
   }
-  return { ...ENV, PATH: farm };
+  // Nor what a parent `bun run test` exports for scripts (npm_execpath is bun, npm_package_json the repository's).
+  const inherited = Object.entries(ENV).filter(([name]) => !name.startsWith('npm_') && name !== 'NODE');
+  return { ...Object.fromEntries(inherited), PATH: farm };
 }
 
 /** A new project (package.json, type module) in a fresh temp folder, with these extra files. */
