@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiffusionModel, type ModeContext, type NoiseStreams, DdimSampler, createPipeline, encodePng, loadConfig, loadOnnxModel, parseOverride } from '../index.ts';
+import { samplerSettings } from '../core/execute-run.ts';
 import { DEFAULT_CONFIG, DEFAULT_MODEL, tempDirSync } from './support/fixtures.ts';
 
 /** A sampler that notes the key of each Gaussian draw it makes (the same rule as its own). */
@@ -64,15 +65,7 @@ async function drawnKeys(mode: string, ...overrides: string[]): Promise<string[]
   const config = loadConfig(DEFAULT_CONFIG, { overrides: all.map(parseOverride) });
   const pipeline = await createPipeline(config, { model });
   const prepared = await pipeline.prepare();
-  const params = config.diffusion.params;
-  const sampler = new KeyRecordingSampler(model, {
-    alphasCumprod: prepared.alphasCumprod,
-    timesteps: prepared.timesteps,
-    objective: params.objective,
-    clipDenoised: params.clip_denoised,
-    eta: params.eta,
-    seed: config.seed,
-  });
+  const sampler = new KeyRecordingSampler(model, samplerSettings(prepared));
   const context: ModeContext<unknown> = { ...prepared.planContext, sampler, initialNoise: prepared.initialNoise, isDone: () => false, signal: undefined };
   let items = 0;
   for await (const batch of prepared.mode.run(context, prepared.plan)) items += batch.count;
