@@ -78,12 +78,9 @@ function ensureDir(saveDir: string): void {
     mkdirSync(saveDir, { recursive: true });
     if (!statSync(saveDir).isDirectory()) throw new Error('it is a file');
   } catch (error) {
-    throw new UserError(`cannot use save_dir ${saveDir}: ${error instanceof Error && !('code' in error) ? firstLine(error) : fileSystemCause(error)}`, {
-      path: 'sampler.save_dir',
-    });
+    throw new UserError(`cannot use save_dir ${saveDir}: ${fileSystemCause(error)}`, { path: 'sampler.save_dir' });
   }
 }
-
 
 /** Runs `io` on a file; its failure is one line naming `path` and the cause. */
 function explained<T>(path: string, io: () => T): T {
