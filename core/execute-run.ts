@@ -97,13 +97,15 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
       );
       await pending;
       pending = encoding.then((pngs) => sink.write(batch, pngs));
+      // Awaited before the next batch is handed on; a write that fails meanwhile is not unhandled.
+      pending.catch(() => undefined);
       computed += batch.count;
       itemsDone = Math.max(itemsDone, batch.start + batch.count);
     }
     await pending;
   } catch (error) {
     await pending.catch(() => undefined);
-    await sink.abort();
+    await sink.abort(error);
     throw error;
   }
   const totalMs = performance.now() - started;
