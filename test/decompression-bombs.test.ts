@@ -9,10 +9,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { buildEdge } from '../edge/build.ts';
 import { DENO, cliCommand } from './support/cli.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
-import { handPng } from './support/fuzz-images.ts';
+import { chunk, handPng } from './support/fuzz-images.ts';
 import { idatBombPng } from './support/png-bombs.ts';
 import { type Served, serveProcess } from './support/serve-process.ts';
 
@@ -42,15 +43,30 @@ function memoryOf(pid: number): { now: number; peak: number } {
   return { now: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-const reconstruct = (url: string, png: Uint8Array) =>
+const reconstruct = (url: string, png: Uint8Array, count = 1) =>
   fetch(`${url}/v1/reconstruction`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ images: [Buffer.from(png).toString('base64')], n_samples: 1, skip_steps: 2, seed: 1 }),
+    body: JSON.stringify({ images: Array(count).fill(Buffer.from(png).toString('base64')), n_samples: count, skip_steps: 2, seed: 1 }),
   });
 
-/** The HTTP checks, the same for each server: warmed up by one small request, so that what grows after it is the bomb's. */
-function bombsOverHttp(name: string, start: () => Promise<Served>): void {
+/** The largest input a request may send: 4096×4096 RGBA at 16 bits a sample (128 MiB of pixels, 130 KB of PNG), all black. */
+function largestInput(): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, 4096);
+  view.setUint32(4, 4096);
+  ihdr.set([16, 6], 8);
+  const idat = deflateSync(new Uint8Array(4096 * (1 + 4096 * 8)), { level: 9 });
+  return Buffer.concat([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+}
+
+/**
+ * The HTTP checks, the same for each server: warmed up by one small request, so that what grows
+ * after it is the bomb's. `largest`: the answer to 8 inputs of the largest size (the native
+ * server resizes them; the edge takes only inputs of the model's size).
+ */
+function bombsOverHttp(name: string, largest: [number, string], start: () => Promise<Served>): void {
   describe(name, () => {
     let server: Served;
     beforeAll(async () => {
@@ -69,6 +85,14 @@ function bombsOverHttp(name: string, start: () => Promise<Served>): void {
       }, 60_000);
     }
 
+    test(`8 inputs of 4096×4096 RGBA at 16 bits (1 GiB of pixels in a 1.4 MB body): ${largest.join(' ')}, the server growing by less than 100 MB`, async () => {
+      const before = memoryOf(server.pid).now;
+      const response = await reconstruct(server.url, largestInput(), 8);
+      const body = (await response.json()) as { error?: { code: string } };
+      expect([response.status, body.error?.code ?? 'a picture']).toEqual(largest);
+      expect(memoryOf(server.pid).peak - before).toBeLessThan(100 * MB);
+    }, 120_000);
+
     test('a header declaring 100000×100000 pixels is a JSON 413 naming the limit', async () => {
       const response = await reconstruct(server.url, handPng(100_000, 100_000, new Uint8Array(16)));
       const body = (await response.json()) as { error: { code: string; field: string; message: string } };
@@ -78,9 +102,9 @@ function bombsOverHttp(name: string, start: () => Promise<Served>): void {
   });
 }
 
-bombsOverHttp('ddim serve (Bun, sharp)', () => serveProcess([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet'], { cwd: ROOT, lifetimeMs: 300_000 }));
+bombsOverHttp('ddim serve (Bun, sharp)', [200, 'a picture'], () => serveProcess([...cliCommand('bun'), 'serve', '--port', '0', '--host', '127.0.0.1', '--quiet'], { cwd: ROOT, lifetimeMs: 300_000 }));
 
-bombsOverHttp('the edge bundle under deno serve (the portable decoder)', async () => {
+bombsOverHttp('the edge bundle under deno serve (the portable decoder)', [400, 'invalid_image'], async () => {
   const { outdir } = await buildEdge({ outdir: tempDirSync('ddim-edge-bombs-') });
   return serveProcess(
     [DENO, 'serve', '--no-prompt', `--allow-read=${outdir}`, '--allow-net=127.0.0.1', '--host', '127.0.0.1', '--port', '0', join(outdir, 'worker.js')],
