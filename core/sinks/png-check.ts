@@ -52,13 +52,14 @@ export function checkPng(bytes: Uint8Array, expected?: PngExpectation): string |
     if (header.width !== width || header.height !== height) return `${header.width}×${header.height} pixels, expected ${width}×${height}`;
     if (channels !== expected.channels) return `${channels} channel(s), expected ${expected.channels}`;
   }
+  const size = header.height * (1 + header.width * channels);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
-  } catch {
-    return 'image data does not inflate';
+    // One byte past the size is enough to tell: a file that inflates to gigabytes is not inflated whole.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: size + 1 });
+  } catch (error) {
+    return error instanceof RangeError ? `image data holds more than the ${size} bytes expected` : 'image data does not inflate';
   }
-  const size = header.height * (1 + header.width * channels);
   if (raw.length !== size) return `image data holds ${raw.length} bytes, expected ${size}`;
   return undefined;
 }
