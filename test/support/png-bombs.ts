@@ -36,11 +36,5 @@ export function idatBombPng(width: number, height: number, inflatedBytes: number
   const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
   for (let at = 0; at < stream.length; at += 1 << 16) parts.push(chunk('IDAT', stream.subarray(at, at + (1 << 16))));
   parts.push(chunk('IEND', new Uint8Array(0)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
