@@ -1,7 +1,8 @@
 /**
  * Decompression bombs on every decoder path: a 32×32 PNG whose pixel data would inflate to
  * 512 MiB or 2 GiB (built in memory by test/support/png-bombs.ts) costs what its 32 rows cost,
- * decoded natively (sharp), portably (the edge's and the browser's decoder), and over HTTP by
+ * decoded natively (sharp), portably (the edge's decoder), by the playground worker's image
+ * source, and over HTTP by
  * `ddim serve` and by the edge bundle under `deno serve`: the server's resident memory grows
  * by less than 100 MB, and it answers. A header that declares more pixels than an input may
  * have is refused before anything is decoded, with a JSON 413 naming the limit.
@@ -25,7 +26,7 @@ describe('a decompression bomb decoded in a fresh process', () => {
   const dir = tempDirSync('ddim-bombs-');
   const file = join(dir, 'bomb.png');
   writeFileSync(file, bombs['512 MiB']);
-  for (const decoder of ['native', 'portable']) {
+  for (const decoder of ['native', 'portable', 'playground']) {
     test(`${decoder}: the 32×32 picture, in less than 100 MB more memory`, () => {
       const run = Bun.spawnSync(['bun', join(ROOT, 'test/support/decode-bomb.ts'), decoder, file, '32'], { stderr: 'pipe' });
       expect(run.stderr.toString()).toBe('');
