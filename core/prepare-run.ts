@@ -10,7 +10,6 @@ import { type NpyArray, parseNpy, parseNpyHeader } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
 import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
-import { ownValue } from './config/overrides.ts';
 import { type Registry, pluginOptions } from './registry.ts';
 import type { RunHost } from './run-host.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
@@ -30,7 +29,7 @@ export interface PrepareDeps {
 export function scheduleTimesteps(registry: Registry, config: DdimConfig): number[] {
   const params = config.diffusion.params;
   const schedule = registry.get('schedule', params.skip_type, 'diffusion.params.skip_type');
-  const options = pluginOptions(schedule, ownValue(config.sampler.options, schedule.name), `sampler.options.${schedule.name}`);
+  const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
   const steps = params.skip_steps ?? undefined;
   const returned = schedule.timesteps({ totalSteps: params.total_steps, steps, options });
   // Checked before copying: a schedule that returns more than T entries repeats timesteps.
@@ -239,7 +238,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { registry, modelInfo, host } = deps;
   const { sampler } = config;
   const mode = registry.get('mode', sampler.mode, 'sampler.mode');
-  const modeOptions = pluginOptions(mode, ownValue(sampler.options, mode.name), `sampler.options.${mode.name}`);
+  const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
   checkTotalSteps(host, config);
   const timesteps = scheduleTimesteps(registry, config);
   if ((sources.noise || sampler.noise) && mode.startsFrom === 'images') {

@@ -70,8 +70,3 @@ export function getPath(source: unknown, path: string): unknown {
   }
   return node;
 }
-
-/** A key's value only when the object holds it itself: `constructor` or `toString` find nothing. */
-export function ownValue(source: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.hasOwn(source, key) ? source[key] : undefined;
-}
