@@ -93,7 +93,7 @@ export function loadConfig(file: string | undefined, options: LoadConfigOptions 
     const key = override.path.split('.')[0]!;
     if (!CONFIG_KEYS.includes(key)) {
       const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
-      const hint = OVERRIDE_HINTS[key] ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
+      const hint = (Object.hasOwn(OVERRIDE_HINTS, key) ? OVERRIDE_HINTS[key] : undefined) ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
       throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });
     }
   }

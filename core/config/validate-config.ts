@@ -5,11 +5,12 @@
  */
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, firstLine, oneLine } from '../errors.ts';
+import { ConfigError, firstLine, oneLine, quoteText } from '../errors.ts';
 import { issueMessage } from './issue-message.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath, resolvePath } from './paths.ts';
 import { ConfigSchema, type DdimConfig } from './schema.ts';
+import { MAX_NESTING, RESERVED_KEYS, findStructureProblem } from './structure-limits.ts';
 
 export interface LoadConfigOptions {
   /** Applied after the file, in order (CLI flags last, so they win). */
@@ -26,9 +27,6 @@ export interface Layer {
   readonly origins: Map<string, string>;
 }
 
-/** Keys that would reach into JavaScript's object prototypes when merged. */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** A value a message names without quoting it whole (it may be huge, or an alias bomb). */
 export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
@@ -36,14 +34,24 @@ export function describeValue(value: unknown): string {
   return typeof value === 'string' ? `"${oneLine(value).slice(0, 60)}"` : String(value);
 }
 
-/** Each leaf's dotted path → the file or flag that set it. */
+/**
+ * Each leaf's dotted path → the file or flag that set it. The value's shape is checked first
+ * (./structure-limits.ts), so that no deeper or larger value than a config needs is walked.
+ */
 export function recordOrigins(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
+  const problem = findStructureProblem(data);
+  if (problem) {
+    const path = [prefix, ...problem.path.map(String)].filter((key) => key !== '').join('.');
+    const reserved = RESERVED_KEYS.has(String(problem.path.at(-1)));
+    const why = reserved ? `"${String(problem.path.at(-1))}" cannot be a config key (it names a JavaScript object's prototype)` : problem.message;
+    throw new ConfigError(`${origin}: ${path === '' ? '(top level)' : quoteText(path, 200)}: ${why}`, { path });
+  }
+  recordLeaves(data, prefix, origin, origins);
+}
+
+function recordLeaves(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
   if (isPlainObject(data)) {
-    for (const [key, value] of Object.entries(data)) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      if (RESERVED_KEYS.has(key)) throw new ConfigError(`${origin}: ${oneLine(path)}: "${key}" cannot be a config key (it names a JavaScript object's prototype)`, { path });
-      recordOrigins(value, path, origin, origins);
-    }
+    for (const [key, value] of Object.entries(data)) recordLeaves(value, prefix ? `${prefix}.${key}` : key, origin, origins);
   } else {
     origins.set(prefix, origin);
   }
@@ -68,8 +76,10 @@ export function parseConfigYaml(text: string, shown: string): Record<string, unk
     // logLevel 'error': a YAML warning (an unknown tag, say) must not print lines of its own.
     data = parseYaml(text, { logLevel: 'error' });
   } catch (error) {
-    // The parser recurses per level: a document nested thousands deep overflows the stack.
-    const reason = error instanceof RangeError ? 'nested too deeply' : firstLine(error);
+    // The parser recurses per level: a document nested thousands deep overflows the stack (the
+    // parser may wrap that RangeError in an error of its own).
+    const overflow = error instanceof RangeError || /call stack/i.test(firstLine(error));
+    const reason = overflow ? `nested too deeply (at most ${MAX_NESTING} levels are accepted)` : firstLine(error);
     throw new ConfigError(`${shown}: not valid YAML: ${oneLine(reason)}`);
   }
   if (data === null || data === undefined) data = {};

@@ -79,7 +79,8 @@ export async function decodeImage(
 /** An encoded image's size from its header (sharp reads PNG, JPEG, WebP, …). */
 export async function imageSize(bytes: Uint8Array, name = 'image'): Promise<{ width: number; height: number }> {
   try {
-    const meta = await sharp(bytes).metadata();
+    // The header only: the caller weighs the size against its own budget (the server's is smaller).
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     return { width: meta.width ?? 0, height: meta.height ?? 0 };
   } catch (error) {
     throw new UserError(`cannot read image ${oneLine(name)}: ${oneLine(firstLine(error))}`);

@@ -34,7 +34,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data and CRC. */
+export function chunk(type: string, data: Uint8Array): Uint8Array {
   const body = Uint8Array.from([...new TextEncoder().encode(type), ...data]);
   const out = new Uint8Array(body.length + 8);
   const view = new DataView(out.buffer);
