@@ -21,7 +21,7 @@ describe('bad flags and config values', () => {
 
   test('unknown flags, schedules and modes list what is valid', async () => {
     expectUserError(await runCli(['sample', '--n_sample', '3']), 'unknown flag --n_sample', '--n_samples');
-    expectUserError(await runCli(['sample', '--skip_type', 'quadd', ...FAST]), 'unknown schedule "quadd". Must be one of [uniform, quad, linspace, trailing]');
+    expectUserError(await runCli(['sample', '--skip_type', 'quadd', ...FAST]), 'unknown schedule "quadd". Must be one of [uniform, quad, linspace, trailing, uniform-linspace, uniform-trailing, quad-float32]');
     expectUserError(await runCli(['sample', '--mode', 'interpolation', ...FAST]), 'unknown mode "interpolation". Must be one of [sample, interpolate, reconstruction, sdedit, inpaint, ilvr, trajectory]');
     expectUserError(await runCli(['sampel']), 'unknown command "sampel"');
   });

@@ -13,6 +13,8 @@ const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integ
 const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
 
 export const DataSchema = v.looseObject({
+  /** The dataset's arguments, where the current original code base puts img_size (read as data.img_size). */
+  params: v.optional(v.looseObject({ img_size: v.optional(integer(1)) })),
   img_size: integer(1),
   img_channels: integer(1),
 });
