@@ -10,6 +10,9 @@ import { EXECUTION_PROVIDERS, MODEL_BACKENDS } from '../model/model.ts';
 import { parseShard } from '../sinks/shard.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
+/** micro_batch when none is given: capped by the run's rows, and for a shard fitted to its range. */
+export const DEFAULT_MICRO_BATCH = 500;
+
 const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
 
 export const DataSchema = v.looseObject({
@@ -49,7 +52,7 @@ export const SamplerSchema = v.strictObject({
   providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
   intra_op_threads: v.optional(integer(0), 0),
   inter_op_threads: v.optional(integer(1), 1),
-  micro_batch: v.optional(integer(1), 500),
+  micro_batch: v.optional(integer(1), DEFAULT_MICRO_BATCH),
   n_samples: v.optional(integer(1), 16),
   /** A mode plugin's name (validated against the registry at run time). */
   mode: v.optional(v.string(), 'sample'),
