@@ -107,7 +107,8 @@ async function runSample(args: ParsedArgs): Promise<void> {
   const endWatch = stopWhenOrphaned(onSignal);
   try {
     const { sampler } = config;
-    const planned = await pipeline.prepare();
+    const planned = await pipeline.prepare(config, { nSamplesAsked: args.overrides.some((override) => override.path === 'sampler.n_samples') });
+    for (const warning of planned.warnings) warn(warning);
     const batchProbe = await probeModel(pipeline, planned);
     const prepared = shard ? fitBatchesToShard(planned, shard, batchProbe) : planned;
     const note = shard && shardWasteNote(prepared, shard);

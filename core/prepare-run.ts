@@ -13,7 +13,7 @@ import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCo
 import { type Registry, pluginOptions } from './registry.ts';
 import type { RunHost } from './run-host.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
-
+import { type OpenedSources, runWarnings } from './run-warnings.ts';
 
 /** What preparing needs of the pipeline. */
 export interface PrepareDeps {
@@ -247,7 +247,11 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { channels, height, width } = modelInfo;
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
-  const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  // Kept as they open, for the warnings about what they pass over.
+  const opened: OpenedSources = {};
+  const openInputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  const inputs = async () => (opened.inputs = await openInputs());
+  const openMasks = masksOnce(host, config, mode, modelInfo, sources.masks, inputs);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
@@ -258,7 +262,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     steps: timesteps.length,
     timesteps,
     inputs,
-    masks: masksOnce(host, config, mode, modelInfo, sources.masks, inputs),
+    masks: async () => (opened.masks = await openMasks()),
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
@@ -267,6 +271,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const alphasCumprod = deps.alphasFor(config);
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
+  const warnings = await runWarnings(config, mode, plan, { ...opened, nSamplesAsked: sources.nSamplesAsked ?? true }, modelInfo);
   return {
     config,
     mode,
@@ -277,5 +282,6 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
     planContext,
     initialNoise,
+    warnings,
   };
 }
