@@ -71,7 +71,8 @@ export function parseConfigYaml(text: string, shown: string): Record<string, unk
     data = parseYaml(text, { logLevel: 'error' });
   } catch (error) {
     // The parser recurses per level: a document nested thousands deep overflows the stack.
-    const reason = error instanceof RangeError ? 'nested too deeply' : firstLine(error);
+    // The parser's first line ends "at line 2, column 1:", introducing a code excerpt left out here.
+    const reason = error instanceof RangeError ? 'nested too deeply' : firstLine(error).replace(/:\s*$/, '');
     throw new ConfigError(`${shown}: not valid YAML: ${oneLine(reason)}`);
   }
   if (data === null || data === undefined) data = {};
