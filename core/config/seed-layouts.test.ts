@@ -1,29 +1,14 @@
 /** Both layouts of the original code base's configs, and its current respace_* names. */
 import { describe, expect, test } from 'bun:test';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { configFile, messageOf } from '../../test/support/config-files.ts';
 import { SEED_CONFIGS, SEED_CONFIGS_HEAD, tempDirSync } from '../../test/support/fixtures.ts';
-import { ConfigError } from '../errors.ts';
 import { configFromText, loadConfig } from './load-config.ts';
 import { parseOverride } from './overrides.ts';
 
 const base = 'data: {img_size: 32, img_channels: 3}\n';
-
-function fileWith(text: string): string {
-  const path = join(tempDirSync(), 'x.yaml');
-  writeFileSync(path, text);
-  return path;
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const fileWith = (text: string) => configFile(tempDirSync(), 'x.yaml', text);
 
 describe('the current layout (data.params.img_size)', () => {
   const files = readdirSync(SEED_CONFIGS_HEAD).filter((f) => f.endsWith('.yaml'));
