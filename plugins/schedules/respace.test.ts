@@ -26,6 +26,39 @@ describe('respace_type', () => {
     }
   });
 
+  test('uniform-leading for every N of T = 100 and 1000: i · (T // N) for i = 0 … ⌈T / (T // N)⌉ − 1', () => {
+    for (const total of [100, 1000]) {
+      for (let steps = 1; steps <= total; steps++) {
+        const stride = Math.floor(total / steps);
+        const expected = Array.from({ length: Math.ceil(total / stride) }, (_, i) => i * stride);
+        expect(timesteps('uniform-leading', total, steps)).toEqual(expected);
+      }
+    }
+  });
+
+  test('uniform-linspace and quad follow their definitions in exact arithmetic, off by float32 rounding only at integers', () => {
+    // Exact values: i·(T − 1)/(N − 1) and (i·√(0.8T)/(N − 1))² = 0.8T·i²/(N − 1)². float32 may
+    // put a value that is an integer (or within 1e-3 of one) just below it; elsewhere floor holds.
+    const definitions = {
+      'uniform-linspace': (T: number, N: number, i: number) => (N === 1 ? 0 : (i * (T - 1)) / (N - 1)),
+      quad: (T: number, N: number, i: number) => (N === 1 ? 0 : (0.8 * T * i * i) / ((N - 1) * (N - 1))),
+    };
+    for (const [type, exact] of Object.entries(definitions)) {
+      for (const total of [100, 1000]) {
+        for (let steps = 1; steps <= Math.min(total, 300); steps++) {
+          const got = timesteps(type, total, steps);
+          expect(got.length).toBe(steps);
+          got.forEach((t, i) => {
+            const value = exact(total, steps, i);
+            const nearInteger = Math.abs(value - Math.round(value)) < 1e-3;
+            if (nearInteger) expect([Math.round(value) - 1, Math.round(value)]).toContain(t);
+            else expect(t).toBe(Math.floor(value));
+          });
+        }
+      }
+    }
+  });
+
   test('uniform-trailing: T − 1, T − 1 − s, … down to 0, ascending, with s = T // N', () => {
     expect(timesteps('uniform-trailing', 1000, 10)).toEqual([99, 199, 299, 399, 499, 599, 699, 799, 899, 999]);
     expect(timesteps('uniform-trailing', 1000, 3)).toEqual([0, 333, 666, 999]);
