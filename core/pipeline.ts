@@ -6,9 +6,10 @@
  */
 import type { DdimConfig } from './config/schema.ts';
 import { executeRun } from './execute-run.ts';
-import { alphasCumprod } from './math/betas.ts';
+import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { prepareRun } from './prepare-run.ts';
+import { betaParams } from './schedule-timesteps.ts';
 import type { Registry } from './registry.ts';
 import { portableHost } from './io/portable-host.ts';
 import type { RunHost } from './run-host.ts';
@@ -33,7 +34,7 @@ export class Pipeline {
   readonly modelSha256: string;
   readonly host: RunHost;
   readonly #ownsModel: boolean;
-  readonly #alphas = new Map<string, Float32Array>();
+  readonly #chains = new Map<string, DiffusionChain>();
 
   constructor(options: PipelineOptions) {
     this.config = options.config;
@@ -44,15 +45,15 @@ export class Pipeline {
     this.host = options.host ?? portableHost;
   }
 
-  #alphasFor = (config: DdimConfig): Float32Array => {
+  #chainFor = (config: DdimConfig): DiffusionChain => {
     const p = config.diffusion.params;
     const key = JSON.stringify([p.total_steps, p.beta_schedule, p.beta_start, p.beta_end, p.betas]);
-    let alphas = this.#alphas.get(key);
-    if (!alphas) {
-      alphas = alphasCumprod({ totalSteps: p.total_steps, betaSchedule: p.beta_schedule, betaStart: p.beta_start, betaEnd: p.beta_end, betas: p.betas });
-      this.#alphas.set(key, alphas);
+    let chain = this.#chains.get(key);
+    if (!chain) {
+      chain = diffusionChain(betaParams(config));
+      this.#chains.set(key, chain);
     }
-    return alphas;
+    return chain;
   };
 
   /**
@@ -60,7 +61,7 @@ export class Pipeline {
    * schedule, timesteps, noise, inputs, plan and cost. Throws a UserError before any model call.
    */
   prepare(config: DdimConfig = this.config, sources: RunSources = {}): Promise<PreparedRun> {
-    return prepareRun({ registry: this.registry, modelInfo: this.model.info, alphasFor: this.#alphasFor, host: this.host }, config, sources);
+    return prepareRun({ registry: this.registry, modelInfo: this.model.info, chainFor: this.#chainFor, host: this.host }, config, sources);
   }
 
   /** Carry out a prepared run and hand every finished micro-batch to the sink. */

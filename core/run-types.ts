@@ -39,8 +39,8 @@ export interface ResultSink {
   isDone(start: number, count: number): boolean;
   write(batch: ModeBatch, pngs: readonly Uint8Array[]): Promise<void>;
   finish(summary: RunSummary): Promise<void>;
-  /** The run failed or was cancelled: drop partial state. */
-  abort(): Promise<void>;
+  /** The run failed or was cancelled: drop partial state. `error` says why (an AbortedError when cancelled). */
+  abort(error?: unknown): Promise<void>;
 }
 
 export interface Progress extends StepEvent {

@@ -9,6 +9,7 @@ import { type WebModelOptions, loadWebModel, modelBytes } from '../core/model/on
 import { Pipeline } from '../core/pipeline.ts';
 import type { Registry } from '../core/registry.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
+import { yieldingModel } from './yielding-model.ts';
 
 export interface WebPipelineOptions {
   /** YAML text, a plain config object, or a validated config. */
@@ -50,5 +51,6 @@ export async function createWebPipeline(options: WebPipelineOptions): Promise<Pi
     onWarning: options.onWarning,
     wasmPaths: options.wasmPaths,
   });
-  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model, modelSha256: await sha256Hex(bytes), ownsModel: true });
+  // Each call yields first: the WebAssembly runs on this thread (see yielding-model.ts).
+  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model: yieldingModel(model), modelSha256: await sha256Hex(bytes), ownsModel: true });
 }

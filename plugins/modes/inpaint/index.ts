@@ -6,12 +6,8 @@ const DOMAIN_BASE = 20;
 /** 25 rounds take domains 20..94, the range reserved for this mode. */
 const MAX_RESAMPLE = 25;
 
-export interface InpaintOptions {
-  /** Rounds per step (RePaint's U): 1 samples once; more jump back to t and redo the step. */
-  readonly resample: number;
-}
-
 const options = v.strictObject({
+  /** Rounds per step (RePaint's U): 1 samples once; more jump back to t and redo the step. */
   resample: v.optional(
     v.pipe(
       v.number(),
@@ -130,7 +126,9 @@ function framesOf(w: Workspace, count: number, samples: Float32Array): Float32Ar
  * `resample` > 1 each step is redone from a jump back, so the generated region can agree
  * with what was pasted.
  */
-export const inpaint = defineMode<InpaintOptions>({
+export type InpaintOptions = v.InferOutput<typeof options>;
+
+export const inpaint = defineMode({
   name: 'inpaint',
   description: 'fill the region of each input image its mask leaves black (white = keep), RePaint-style',
   options,

@@ -4,10 +4,19 @@ import { startIndex } from './start-index.ts';
 
 export { startIndex };
 
-export interface SdeditOptions {
+const options = v.strictObject({
   /** How far into the forward process the inputs are pushed, as a fraction of T: (0, 1]. */
-  readonly strength: number;
-}
+  strength: v.optional(
+    v.pipe(
+      v.number(),
+      v.gtValue(0, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+      v.maxValue(1, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+    ),
+    0.5,
+  ),
+});
+
+export type SdeditOptions = v.InferOutput<typeof options>;
 
 /** Noise domains of this mode: one per purpose, so no two draws share a key. */
 const STEP_NOISE_DOMAIN = 10;
@@ -23,21 +32,12 @@ function callsPerRow(context: PlanContext<SdeditOptions>): number {
  * timestep t_k by q(x_t | x_0) with seeded noise, then denoised from there. The higher the
  * strength, the more of the image is forgotten; PNGs show input | result.
  */
-export const sdedit = defineMode<SdeditOptions>({
+export const sdedit = defineMode({
   name: 'sdedit',
   description: 'noise each input image to strength·T, then denoise it with DDIM (SDEdit); PNGs show input | result',
   startsFrom: 'images',
   inputs: ['images'],
-  options: v.strictObject({
-    strength: v.optional(
-      v.pipe(
-        v.number(),
-        v.gtValue(0, 'expected a number in (0, 1] (the fraction of T to noise to)'),
-        v.maxValue(1, 'expected a number in (0, 1] (the fraction of T to noise to)'),
-      ),
-      0.5,
-    ),
-  }),
+  options,
   async plan(context) {
     const { nSamples, shape, inputs } = context;
     const source = await inputs();
