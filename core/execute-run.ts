@@ -27,6 +27,7 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     model: { path: model.info.path, sha256: modelSha256, providers: model.info.providers },
     shape: planContext.shape,
     picture: { ...picture, channels: planContext.shape.channels },
+    warnings: prepared.warnings,
   };
 }
 

@@ -15,7 +15,7 @@ import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.t
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
-
+import { type OpenedSources, runWarnings } from './run-warnings.ts';
 
 /** What preparing needs of the pipeline. */
 export interface PrepareDeps {
@@ -235,7 +235,11 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { channels, height, width } = modelInfo;
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
-  const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  // Kept as they open, for the warnings about what they pass over.
+  const opened: OpenedSources = {};
+  const openInputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  const inputs = async () => (opened.inputs = await openInputs());
+  const openMasks = masksOnce(host, config, mode, modelInfo, sources.masks, inputs);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
@@ -246,7 +250,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     steps: timesteps.length,
     timesteps,
     inputs,
-    masks: masksOnce(host, config, mode, modelInfo, sources.masks, inputs),
+    masks: async () => (opened.masks = await openMasks()),
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
@@ -255,6 +259,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const alphasCumprod = chain.alphasCumprod;
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
+  const warnings = await runWarnings(config, mode, plan, { ...opened, nSamplesAsked: sources.nSamplesAsked ?? true }, modelInfo);
   return {
     config,
     mode,
@@ -265,5 +270,6 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
     planContext,
     initialNoise,
+    warnings,
   };
 }

@@ -21,6 +21,8 @@ export interface RunInfo {
   /** One sample's geometry (the model's input). */
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   readonly picture: { readonly width: number; readonly height: number; readonly channels: number };
+  /** The prepared run's warnings: what it passes over or changes without failing. */
+  readonly warnings: readonly string[];
 }
 
 export interface RunSummary {
@@ -56,6 +58,11 @@ export interface RunSources {
   readonly inputs?: ImageSource;
   /** Masks of the input images (one channel); default: the config's sampler.mask_dir or sampler.mask. */
   readonly masks?: ImageSource;
+  /**
+   * Whether the caller asked for n_samples (a flag, a request field), so that fewer results
+   * (fewer input images) are worth a warning; default true. A config's standing value is not.
+   */
+  readonly nSamplesAsked?: boolean;
 }
 
 /** How one prepared run is carried out. */
@@ -94,4 +101,6 @@ export interface PreparedRun {
   /** The context the mode planned with; the run extends it. */
   readonly planContext: PlanContext<unknown>;
   initialNoise(out: Float32Array, offset: number, stream: number): void;
+  /** What the run passes over or changes without failing, one line each (./run-warnings.ts). */
+  readonly warnings: readonly string[];
 }

@@ -84,5 +84,9 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
       await decodeUpTo(start + n);
       for (let i = 0; i < n; i++) out.set(pixels.subarray(at(start + i) * plane, (at(start + i) + 1) * plane), i * plane);
     },
+    async sizes() {
+      const own = await Promise.all(uploads.map((upload) => decoder.imageSize(upload.bytes, upload.name)));
+      return Array.from({ length: count }, (_, i) => own[at(i)]!);
+    },
   };
 }

@@ -6,7 +6,8 @@
 CONFIG is a config in the original code base's format: `model.target` names the network
 class (`package.module.Class`, imported with --code-root on sys.path; default: this folder,
 which holds the default model's `unet.UNet`), `model.params` its arguments, and
-`data.img_channels` / `data.img_size` the input shape.
+`data.img_channels` / `data.img_size` the input shape (or `data.params.img_size`, where the
+code base's current configs put it).
 
 CKPT may be a plain state dict, or the original code base's layouts
 `{'ema': {'shadow': state_dict}}` (used unless --no-ema) and `{'model': state_dict}`.
@@ -23,6 +24,15 @@ import torch
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def input_shape(cfg):
+    """(channels, size) of the network's input, from either layout of the original configs."""
+    data = cfg['data']
+    size = data.get('img_size', (data.get('params') or {}).get('img_size'))
+    if size is None:
+        raise SystemExit('config: data.img_size (or data.params.img_size) is missing')
+    return data['img_channels'], size
 
 
 def pick_state_dict(ckpt, use_ema):
@@ -64,7 +74,7 @@ def main():
     ckpt = torch.load(args.weights, map_location='cpu')
     net.load_state_dict(pick_state_dict(ckpt, not args.no_ema))
 
-    channels, size = cfg['data']['img_channels'], cfg['data']['img_size']
+    channels, size = input_shape(cfg)
     x = torch.randn(2, channels, size, size)
     t = torch.tensor([0, 999], dtype=torch.int64)
     tmp = args.out + '.tmp'

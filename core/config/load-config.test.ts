@@ -1,26 +1,10 @@
 import { describe, expect, test } from 'bun:test';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configFile, messageOf } from '../../test/support/config-files.ts';
 import { SEED_CONFIGS, tempDirSync } from '../../test/support/fixtures.ts';
-import { ConfigError } from '../errors.ts';
 import { loadConfig } from './load-config.ts';
 import { parseOverride } from './overrides.ts';
-
-function configFile(dir: string, name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** The config files of a fixture folder: a README or a subfolder beside them is not a config. */
 const yamlFiles = (dir: string) => readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name)).map((entry) => entry.name);

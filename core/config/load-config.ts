@@ -8,6 +8,7 @@ import { ConfigError, firstLine, oneLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { getPath, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath } from './paths.ts';
+import { adoptRespaceNames } from './respace-names.ts';
 import { RUN_OPTIONS } from './run-options.ts';
 import { type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
 import {
@@ -61,7 +62,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${shown}: ${oneLine(firstLine(error))}`);
   }
-  const data = parseConfigYaml(text, shown);
+  const data = adoptRespaceNames(parseConfigYaml(text, shown), shown);
   resolvePathsIn(data, dirname(path));
 
   let base: Layer = { data: {}, origins: new Map() };
