@@ -80,15 +80,15 @@ ${fence}
 ## Use it
 
 In a project with the toolkit, add this package (\`bun add /path/to/${packageName}\`, or its packed tarball) and
-name it in a config or with \`--plugin\`:
+name it in a config or with \`--plugin\` (\`--bun\`: the toolkit's bin then runs under Bun, which loads this TypeScript package; Node cannot):
 
 ${fence}sh
-bunx ddim sample --plugin ${packageName} --mode ${mode} --skip_type ${schedule} --skip_steps 20 \\
+bunx --bun ddim sample --plugin ${packageName} --mode ${mode} --skip_type ${schedule} --skip_steps 20 \\
   sampler.options.${mode}.gain=1.5 --save_dir out
-bunx ddim plugins --plugin ${packageName}       # both plugins, with their options as JSON Schema
+bunx --bun ddim plugins --plugin ${packageName}       # both plugins, with their options as JSON Schema
 ${fence}
 
-Over HTTP (\`bunx ddim serve --plugin ${packageName}\`) the mode answers at \`POST /v1/modes/${mode}\`,
+Over HTTP (\`bunx --bun ddim serve --plugin ${packageName}\`) the mode answers at \`POST /v1/modes/${mode}\`,
 its options under \`options: { "${mode}": { "gain": 1.5 } }\`.
 
 ## Files

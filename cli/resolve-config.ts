@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { cardOverrides } from '../core/config/model-card-config.ts';
 import { type ModelCard, readModelCard } from '../core/model/model-card.ts';
 import { loadConfig } from '../core/config/load-config.ts';
+import { packageUrl } from '../core/io/package-url.ts';
 import type { Override } from '../core/config/overrides.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import type { ParsedArgs } from './args.ts';
 import { warn } from './warnings.ts';
 
 /** Without -c, the shipped model and its config, wherever the command is run from. */
-export const DEFAULT_CONFIG = fileURLToPath(new URL('../models/ddpm_fashion_mnist.yaml', import.meta.url));
-const DEFAULT_MODEL = fileURLToPath(new URL('../models/ddpm_fashion_mnist.onnx', import.meta.url));
+export const DEFAULT_CONFIG = fileURLToPath(packageUrl('models/ddpm_fashion_mnist.yaml'));
+const DEFAULT_MODEL = fileURLToPath(packageUrl('models/ddpm_fashion_mnist.onnx'));
 
 /**
  * The config the command line asks for: the file, its overrides and flags, then `extra`.

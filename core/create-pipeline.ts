@@ -73,5 +73,5 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Pr
           expect,
           onWarning: deps.onWarning,
         });
-  return new Pipeline({ config, registry, model, modelSha256: sha256Hex(bytes), networkSha256: sha256Hex(withoutModelCard(bytes)), ownsModel: true, host: localHost });
+  return new Pipeline({ config, registry, model, modelSha256: sha256Hex(bytes), networkSha256: sha256Hex(withoutModelCard(bytes)), card, ownsModel: true, host: localHost });
 }

@@ -9,7 +9,7 @@ import type { DiffusionModel } from './model/model.ts';
 import { PluginError } from './errors.ts';
 import { type ModeBatch, type ModeContext, modeInputs } from './plugin.ts';
 import type { PreparedRun, RunHooks, RunInfo, RunSummary } from './run-types.ts';
-import { DdimSampler, type StepEvent } from './sampler.ts';
+import { DdimSampler, type SamplerSettings, type StepEvent } from './sampler.ts';
 
 /** Black pixels around and between the frames of one PNG. */
 const BORDER = 2;
@@ -39,6 +39,7 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, digest: ModelDige
     },
     shape: planContext.shape,
     picture: { ...picture, channels: planContext.shape.channels },
+    warnings: prepared.warnings,
   };
 }
 
@@ -60,31 +61,32 @@ function checkBatch(prepared: PreparedRun, batch: ModeBatch, itemSize: number, f
   if (frames === undefined && itemSize !== frameValues) fail(`no frames, and samples hold ${itemSize} values per item where its PNG shows ${frameValues}`);
 }
 
+/** The DDIM engine's settings for a prepared run: its ᾱ, timesteps, objective, clipping, eta and seed. */
+export function samplerSettings(prepared: PreparedRun): SamplerSettings {
+  const params = prepared.config.diffusion.params;
+  return {
+    alphasCumprod: prepared.alphasCumprod,
+    timesteps: prepared.timesteps,
+    objective: params.objective,
+    clipDenoised: params.clip_denoised,
+    eta: params.eta,
+    seed: prepared.config.seed,
+    guidanceScale: prepared.config.sampler.guidance_scale,
+  };
+}
+
 /** Run a prepared run on `model` and hand every finished micro-batch to the sink. */
 export async function executeRun(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, hooks: RunHooks): Promise<RunSummary> {
   const started = performance.now();
   const { sink, signal } = hooks;
-  const { config, plan, planContext } = prepared;
+  const { plan, planContext } = prepared;
   const { channels, height, width } = planContext.shape;
-  const params = config.diffusion.params;
   const items = plan.count;
   let itemsDone = 0;
   const onStep = hooks.onProgress
     ? (event: StepEvent) => hooks.onProgress!({ ...event, itemsDone, items, elapsedMs: performance.now() - started })
     : undefined;
-  const sampler = new DdimSampler(
-    model,
-    {
-      alphasCumprod: prepared.alphasCumprod,
-      timesteps: prepared.timesteps,
-      objective: params.objective,
-      clipDenoised: params.clip_denoised,
-      eta: params.eta,
-      seed: config.seed,
-      guidanceScale: config.sampler.guidance_scale,
-    },
-    { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview },
-  );
+  const sampler = new DdimSampler(model, samplerSettings(prepared), { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview });
   const context: ModeContext<unknown> = {
     ...planContext,
     sampler,
@@ -109,13 +111,15 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, d
       );
       await pending;
       pending = encoding.then((pngs) => sink.write(batch, pngs));
+      // Awaited before the next batch is handed on; a write that fails meanwhile is not unhandled.
+      pending.catch(() => undefined);
       computed += batch.count;
       itemsDone = Math.max(itemsDone, batch.start + batch.count);
     }
     await pending;
   } catch (error) {
     await pending.catch(() => undefined);
-    await sink.abort();
+    await sink.abort(error);
     throw error;
   }
   const totalMs = performance.now() - started;

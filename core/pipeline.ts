@@ -5,6 +5,8 @@
  * no file system: files come through its host (./io/local-host.ts where there are files).
  */
 import type { DdimConfig } from './config/schema.ts';
+import { withModelCard } from './config/model-card-config.ts';
+import type { ModelCard } from './model/model-card.ts';
 import { executeRun } from './execute-run.ts';
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { DiffusionModel } from './model/model.ts';
@@ -23,6 +25,8 @@ export interface PipelineOptions {
   readonly modelSha256?: string;
   /** SHA-256 of the network: the file less its model card (default: modelSha256); run fingerprints use it. */
   readonly networkSha256?: string;
+  /** The model file's card: every run's config is checked against it and gets its classes. */
+  readonly card?: ModelCard;
   /** Whether dispose() disposes the model too (it does when the pipeline loaded it). */
   readonly ownsModel?: boolean;
   /** Files the config names (noise, input and mask folders) and the machine's memory; default: the portable host (no files; PNG inputs). */
@@ -35,6 +39,7 @@ export class Pipeline {
   readonly model: DiffusionModel;
   readonly modelSha256: string;
   readonly networkSha256: string;
+  readonly card: ModelCard | undefined;
   readonly host: RunHost;
   readonly #ownsModel: boolean;
   readonly #chains = new Map<string, DiffusionChain>();
@@ -45,6 +50,7 @@ export class Pipeline {
     this.model = options.model;
     this.modelSha256 = options.modelSha256 ?? '';
     this.networkSha256 = options.networkSha256 ?? this.modelSha256;
+    this.card = options.card;
     this.#ownsModel = options.ownsModel ?? false;
     this.host = options.host ?? portableHost;
   }
@@ -65,7 +71,9 @@ export class Pipeline {
    * schedule, timesteps, noise, inputs, plan and cost. Throws a UserError before any model call.
    */
   prepare(config: DdimConfig = this.config, sources: RunSources = {}): Promise<PreparedRun> {
-    return prepareRun({ registry: this.registry, modelInfo: this.model.info, chainFor: this.#chainFor, host: this.host }, config, sources);
+    // A run's own config (a request's, the CLI's) gets the model card's classes as the pipeline's did.
+    const withCard = this.card ? withModelCard(config, this.card, this.model.info.path) : config;
+    return prepareRun({ registry: this.registry, modelInfo: this.model.info, chainFor: this.#chainFor, host: this.host }, withCard, sources);
   }
 
   /** Carry out a prepared run and hand every finished micro-batch to the sink. */

@@ -16,7 +16,7 @@ import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
 import { planClasses } from './classes.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
-
+import { type OpenedSources, runWarnings } from './run-warnings.ts';
 
 /** What preparing needs of the pipeline. */
 export interface PrepareDeps {
@@ -236,7 +236,11 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { channels, height, width } = modelInfo;
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
-  const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  // Kept as they open, for the warnings about what they pass over.
+  const opened: OpenedSources = {};
+  const openInputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  const inputs = async () => (opened.inputs = await openInputs());
+  const openMasks = masksOnce(host, config, mode, modelInfo, sources.masks, inputs);
   const classes = planClasses(config, modelInfo);
   const planContext: PlanContext<unknown> = {
     config,
@@ -249,7 +253,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     steps: timesteps.length,
     timesteps,
     inputs,
-    masks: masksOnce(host, config, mode, modelInfo, sources.masks, inputs),
+    masks: async () => (opened.masks = await openMasks()),
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
@@ -260,6 +264,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const rows = plan.count * perItem.rowsPerItem;
   // Guidance (s ∉ {0, 1}) evaluates each row with and without its class in the same call.
   const guided = modelInfo.classInput && sampler.guidance_scale !== 0 && sampler.guidance_scale !== 1 ? 2 : 1;
+  const warnings = await runWarnings(config, mode, plan, { ...opened, nSamplesAsked: sources.nSamplesAsked ?? true }, modelInfo);
   return {
     config,
     classes,
@@ -271,5 +276,6 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     cost: { ...perItem, rows, work: rows * perItem.callsPerRow * guided },
     planContext,
     initialNoise,
+    warnings,
   };
 }

@@ -25,6 +25,8 @@ export interface RunInfo {
   /** One sample's geometry (the model's input). */
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   readonly picture: { readonly width: number; readonly height: number; readonly channels: number };
+  /** The prepared run's warnings: what it passes over or changes without failing. */
+  readonly warnings: readonly string[];
 }
 
 export interface RunSummary {
@@ -41,8 +43,8 @@ export interface ResultSink {
   isDone(start: number, count: number): boolean;
   write(batch: ModeBatch, pngs: readonly Uint8Array[]): Promise<void>;
   finish(summary: RunSummary): Promise<void>;
-  /** The run failed or was cancelled: drop partial state. */
-  abort(): Promise<void>;
+  /** The run failed or was cancelled: drop partial state. `error` says why (an AbortedError when cancelled). */
+  abort(error?: unknown): Promise<void>;
 }
 
 export interface Progress extends StepEvent {
@@ -60,6 +62,11 @@ export interface RunSources {
   readonly inputs?: ImageSource;
   /** Masks of the input images (one channel); default: the config's sampler.mask_dir or sampler.mask. */
   readonly masks?: ImageSource;
+  /**
+   * Whether the caller asked for n_samples (a flag, a request field), so that fewer results
+   * (fewer input images) are worth a warning; default true. A config's standing value is not.
+   */
+  readonly nSamplesAsked?: boolean;
 }
 
 /** How one prepared run is carried out. */
@@ -100,4 +107,6 @@ export interface PreparedRun {
   /** The context the mode planned with; the run extends it. */
   readonly planContext: PlanContext<unknown>;
   initialNoise(out: Float32Array, offset: number, stream: number): void;
+  /** What the run passes over or changes without failing, one line each (./run-warnings.ts). */
+  readonly warnings: readonly string[];
 }

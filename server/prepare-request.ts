@@ -98,7 +98,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   const inputs = requestInputs(mode, body, uploads, pipeline.model.info, pipeline.host);
   let run: PreparedRun;
   try {
-    run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks });
+    run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks, nSamplesAsked: body.n_samples !== undefined });
   } catch (error) {
     throw badRequest(error);
   }

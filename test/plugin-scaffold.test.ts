@@ -30,8 +30,8 @@ afterAll(() => {
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The installed toolkit's `ddim`, run in `cwd`. */
-const ddim = (cwd: string, ...args: string[]) => exec([join(state.project, 'node_modules/.bin/ddim'), ...args], cwd);
+/** The installed toolkit's `ddim`, run in `cwd` by Bun (as `bunx --bun ddim` does): the plugin package it loads is TypeScript. */
+const ddim = (cwd: string, ...args: string[]) => exec(['bun', join(state.project, 'node_modules/.bin/ddim'), ...args], cwd);
 
 describe('ddim plugins new', () => {
   test('writes a plugin package that passes its own tests and type check right after install', async () => {
@@ -55,9 +55,9 @@ describe('ddim plugins new', () => {
   test("runs, added to a project, as its README's commands show", async () => {
     expect(existsSync(join(state.plugin, 'node_modules'))).toBe(true); // the first test installed its dev dependencies
     await execOk(['bun', 'add', '--prefer-offline', '--ignore-scripts', state.plugin], state.project);
-    // The README's `bunx ddim ...` lines, continuations joined and comments dropped, as words.
+    // The README's `bunx --bun ddim ...` lines, continuations joined and comments dropped, as words.
     const readme = readFileSync(join(state.plugin, 'README.md'), 'utf8').replace(/\\\n\s*/g, ' ');
-    const commands = [...readme.matchAll(/^bunx ddim ([^#\n]+)/gm)].map((match) => match[1]!.trim().split(/\s+/));
+    const commands = [...readme.matchAll(/^bunx --bun ddim ([^#\n]+)/gm)].map((match) => match[1]!.trim().split(/\s+/));
     expect(commands.map((words) => words[0])).toEqual(['sample', 'plugins']);
     const sample = await ddim(state.project, ...commands[0]!, '--n_samples', '2', '--quiet');
     expect(sample.stderr).toBe('');

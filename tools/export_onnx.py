@@ -6,7 +6,8 @@
 CONFIG is a config in the original code base's format: `model.target` names the network
 class (`package.module.Class`, imported with --code-root on sys.path; default: this folder,
 which holds the default model's `unet.UNet`), `model.params` its arguments, and
-`data.img_channels` / `data.img_size` the input shape.
+`data.img_channels` / `data.img_size` the input shape (or `data.params.img_size`, where the
+code base's current configs put it).
 
 CKPT may be a plain state dict, or the original code base's layouts
 `{'ema': {'shadow': state_dict}}` (used unless --no-ema) and `{'model': state_dict}`.
@@ -33,9 +34,18 @@ import torch
 import yaml
 
 from conditional_export import ConditionalNetwork, null_matches_none
-from model_card import append_card, build_card
+from model_card import append_card, build_card, num_classes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def input_shape(cfg):
+    """(channels, size) of the network's input, from either layout of the original configs."""
+    data = cfg['data']
+    size = data.get('img_size', (data.get('params') or {}).get('img_size'))
+    if size is None:
+        raise SystemExit('config: data.img_size (or data.params.img_size) is missing')
+    return data['img_channels'], size
 
 
 def pick_state_dict(ckpt, use_ema):
@@ -75,12 +85,12 @@ def export_graph(net, inputs, names, path, opset):
 def is_conditional(cfg, net, class_embed):
     if class_embed == 'none':
         return True
-    return bool(cfg['data'].get('num_classes')) and isinstance(getattr(net, class_embed, None), torch.nn.Embedding)
+    return bool(num_classes(cfg)) and isinstance(getattr(net, class_embed, None), torch.nn.Embedding)
 
 
 def export(cfg, net, out, opset=17, class_embed='class_embed', null_class=-1, class_names=None):
     """Write net as ONNX (x, t[, y]) with its model card; returns whether it is conditional."""
-    channels, size = cfg['data']['img_channels'], cfg['data']['img_size']
+    channels, size = input_shape(cfg)
     torch.manual_seed(0)
     x = torch.randn(2, channels, size, size)
     t = torch.tensor([0, 999], dtype=torch.int64)

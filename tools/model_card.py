@@ -44,6 +44,16 @@ def beta_values(params):
     raise SystemExit(f'diffusion.params.beta_schedule {schedule!r}: expected linear, quad, const or cosine')
 
 
+def data_value(cfg, key):
+    """data.KEY, or data.params.KEY where the code base's current configs put it."""
+    data = cfg['data']
+    return data.get(key, (data.get('params') or {}).get(key))
+
+
+def num_classes(cfg):
+    return data_value(cfg, 'num_classes')
+
+
 def build_card(cfg, conditional, null_class=-1, class_names=None):
     """The card of a network trained with config `cfg` (the original code base's layout)."""
     params = dict((cfg.get('diffusion') or {}).get('params') or {})
@@ -58,14 +68,14 @@ def build_card(cfg, conditional, null_class=-1, class_names=None):
             'objective': params.get('objective', 'pred_eps'),
             'betas': beta_values(params),
         },
-        'data': {'img_size': int(data['img_size']), 'img_channels': int(data['img_channels'])},
+        'data': {'img_size': int(data_value(cfg, 'img_size')), 'img_channels': int(data['img_channels'])},
     }
     if conditional:
-        num_classes = int(data['num_classes'])
-        names = list(class_names) if class_names else [str(c) for c in range(num_classes)]
-        if len(names) != num_classes:
-            raise SystemExit(f'{len(names)} class names for data.num_classes={num_classes}')
-        card['data'].update({'num_classes': num_classes, 'class_names': names})
+        classes = int(num_classes(cfg))
+        names = list(class_names) if class_names else [str(c) for c in range(classes)]
+        if len(names) != classes:
+            raise SystemExit(f'{len(names)} class names for data.num_classes={classes}')
+        card['data'].update({'num_classes': classes, 'class_names': names})
         card['null_class'] = int(null_class)
     return card
 

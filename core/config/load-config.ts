@@ -8,6 +8,7 @@ import { ConfigError, firstLine, oneLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { getPath, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath } from './paths.ts';
+import { adoptRespaceNames } from './respace-names.ts';
 import { RUN_OPTIONS } from './run-options.ts';
 import { type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
 import {
@@ -64,7 +65,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${shown}: ${oneLine(firstLine(error))}`);
   }
-  const data = parseConfigYaml(text, shown);
+  const data = adoptRespaceNames(parseConfigYaml(text, shown), shown);
   resolvePathsIn(data, dirname(path));
 
   let base: Layer = { data: {}, origins: new Map() };
@@ -96,7 +97,7 @@ export function loadConfig(file: string | undefined, options: LoadConfigOptions 
     const key = override.path.split('.')[0]!;
     if (!CONFIG_KEYS.includes(key) && !MODEL_KEYS.includes(override.path)) {
       const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
-      const hint = OVERRIDE_HINTS[key] ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
+      const hint = (Object.hasOwn(OVERRIDE_HINTS, key) ? OVERRIDE_HINTS[key] : undefined) ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
       throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });
     }
   }

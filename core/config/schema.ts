@@ -10,9 +10,14 @@ import { EXECUTION_PROVIDERS, MODEL_BACKENDS } from '../model/model.ts';
 import { parseShard } from '../sinks/shard.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
+/** micro_batch when none is given: capped by the run's rows, and for a shard fitted to its range. */
+export const DEFAULT_MICRO_BATCH = 500;
+
 const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
 
 export const DataSchema = v.looseObject({
+  /** The dataset's arguments, where the current original code base puts img_size (read as data.img_size). */
+  params: v.optional(v.looseObject({ img_size: v.optional(integer(1)) })),
   img_size: integer(1),
   img_channels: integer(1),
   /** Classes of a class-conditional network (the original's configs have it; unconditional models ignore it). */
@@ -57,7 +62,7 @@ export const SamplerSchema = v.strictObject({
   providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
   intra_op_threads: v.optional(integer(0), 0),
   inter_op_threads: v.optional(integer(1), 1),
-  micro_batch: v.optional(integer(1), 500),
+  micro_batch: v.optional(integer(1), DEFAULT_MICRO_BATCH),
   n_samples: v.optional(integer(1), 16),
   /** A mode plugin's name (validated against the registry at run time). */
   mode: v.optional(v.string(), 'sample'),

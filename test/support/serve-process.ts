@@ -2,6 +2,8 @@
 
 export interface Served {
   readonly url: string;
+  /** The server's process id (to read its memory from /proc). */
+  readonly pid: number;
   /** What the server printed on stderr so far. */
   log(): string;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
@@ -54,5 +56,5 @@ export async function serveProcess(command: readonly string[], options: ServeOpt
     await child.exited;
     throw new Error(`${command.join(' ')} did not say where it listens (${pattern}) within ${timeoutMs} ms:\n${log}`);
   }
-  return { url, log: () => log, stop };
+  return { url, pid: child.pid, log: () => log, stop };
 }
