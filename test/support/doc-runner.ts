@@ -50,7 +50,9 @@ async function runShell(script: string, cwd: string): Promise<StepResult> {
 /** A server started in its own process group (so that wrappers and their children stop together). */
 async function startServer(line: string, cwd: string, healthUrl: string): Promise<{ stop(): Promise<void>; failure?: StepResult }> {
   const logFile = join(cwd, `.server-${Date.now()}.log`);
-  const child = Bun.spawn(['setsid', 'bash', '-c', `exec >${JSON.stringify(logFile)} 2>&1; ${line}`], { cwd, env: ENV, stdin: 'ignore' });
+  // setsid: a group of its own to stop; timeout: no server outlives a killed test run by more than 15 minutes.
+  const script = `exec >${JSON.stringify(logFile)} 2>&1; ${line}`;
+  const child = Bun.spawn(['setsid', 'timeout', '-k', '10', '900', 'bash', '-c', script], { cwd, env: ENV, stdin: 'ignore' });
   const stop = async () => {
     try {
       process.kill(-child.pid, 'SIGTERM');
