@@ -12,7 +12,8 @@
  * - A line that starts a server (ddim serve, cli.ts serve, serve:edge, workerd serve) runs in the
  *   background, as in a second terminal; the lines after it run once it answers GET /v1/health;
  *   it is stopped (SIGTERM to its process group) at the next server line or the block's end.
- *   Port 8787 in the block becomes a free one (`ddim serve` without --port is given it).
+ *   Port 8787 in the block becomes a free one (`ddim serve` without --port is given it, and every
+ *   server line gets it as PORT, which `bun run serve:edge` reads).
  * - A block whose info string names a file (```ts my-schedule.ts) is written to that file first.
  * - What cannot run here (the reader's own model or images, a GPU, a cluster, an account, minutes
  *   of compute, this suite) goes in ```text blocks, with prose saying what it needs; transcripts

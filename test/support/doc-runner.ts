@@ -48,11 +48,11 @@ async function runShell(script: string, cwd: string): Promise<StepResult> {
 }
 
 /** A server started in its own process group (so that wrappers and their children stop together). */
-async function startServer(line: string, cwd: string, healthUrl: string): Promise<{ stop(): Promise<void>; failure?: StepResult }> {
+async function startServer(line: string, cwd: string, healthUrl: string, port: number): Promise<{ stop(): Promise<void>; failure?: StepResult }> {
   const logFile = join(cwd, `.server-${Date.now()}.log`);
   // setsid: a group of its own to stop; timeout: no server outlives a killed test run by more than 15 minutes.
   const script = `exec >${JSON.stringify(logFile)} 2>&1; ${line}`;
-  const child = Bun.spawn(['setsid', 'timeout', '-k', '10', '900', 'bash', '-c', script], { cwd, env: ENV, stdin: 'ignore' });
+  const child = Bun.spawn(['setsid', 'timeout', '-k', '10', '900', 'bash', '-c', script], { cwd, env: { ...ENV, PORT: String(port) }, stdin: 'ignore' });
   const stop = async () => {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -105,7 +105,7 @@ export async function runBlock(body: string, cwd: string): Promise<StepResult[]>
     for (const segment of segments(lines) as Segment[]) {
       if (segment.kind === 'server') {
         await server?.stop();
-        const started = await startServer(withPort(segment.line, port), cwd, healthUrl);
+        const started = await startServer(withPort(segment.line, port), cwd, healthUrl, port);
         server = started;
         results.push(started.failure ?? { what: segment.line, ok: true, log: '' });
         if (started.failure) break;
