@@ -14,7 +14,7 @@ import { packageInfo, parseModule } from './support/source-graph.ts';
 const EXAMPLE = join(ROOT, 'examples/ddim-plugin-example');
 const DEFAULT_MODEL_FILES = ['models/ddpm_fashion_mnist.onnx', 'models/ddpm_fashion_mnist.yaml', 'models/fashion_mnist_classifier.onnx', 'models/fashion_mnist_test_stats.json'];
 /** Every file the toolkit's tarball may hold; anything else (tests, bench, tools, runs, CI) is a leak. */
-const SHIPPED = /^(?:package\.json|README\.md|PLUGINS\.md|index\.ts|cli\.ts|server\.ts|bin\/ddim\.js|lib\/.+\.(?:js|d\.ts|d\.ts\.map)|(?:cli|server|core|eval|plugins|edge|web)\/.+\.ts|edge\/[^/]+\.(?:mjs|sh)|web\/[^/]+\.(?:html|css)|web\/dist\/.+\.js|configs\/[^/]+\.yaml|models\/[^/]+)$/;
+const SHIPPED = /^(?:package\.json|README\.md|PLUGINS\.md|docs\/(?:[^/]+\/)?[^/]+\.(?:md|png)|index\.ts|cli\.ts|server\.ts|bin\/ddim\.js|lib\/.+\.(?:js|d\.ts|d\.ts\.map)|(?:cli|server|core|eval|plugins|edge|web)\/.+\.ts|edge\/[^/]+\.(?:mjs|sh)|web\/[^/]+\.(?:html|css)|web\/dist\/.+\.js|configs\/[^/]+\.yaml|models\/[^/]+)$/;
 const FORBIDDEN = /\.test\.ts$|^(?:test|bench|tools|runs|samples|examples|\.ci|node_modules)\/|^(?:tsconfig\.json|bunfig\.toml|bun\.lock|\.npmrc)$/;
 const SOURCE_DIRS = ['cli', 'server', 'core', 'eval', 'plugins'];
 const EXAMPLE_FILES = ['README.md', 'antithetic.ts', 'index.ts', 'package.json', 'stride.ts'];

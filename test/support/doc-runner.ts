@@ -81,13 +81,20 @@ async function startServer(line: string, cwd: string, healthUrl: string, port: n
   return { stop: async () => {}, failure: { what: line, ok: false, log: `did not answer ${healthUrl}/v1/health (exit ${child.exitCode})\n${log}` } };
 }
 
+/** A folder holds a PNG, or (a `--n_samples_each_class` run) its class{c}/ folders do. */
+function holdsPng(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  const names = readdirSync(dir);
+  return names.some((name) => name.endsWith('.png')) || names.some((name) => /^class\d+$/.test(name) && holdsPng(join(dir, name)));
+}
+
 /** Every output the lines name exists: files non-empty, folders holding a PNG. */
 function missingOutputs(lines: readonly string[], cwd: string): string[] {
   const missing: string[] = [];
   for (const line of lines) {
     const { files, dirs } = claimedOutputs(line);
     for (const file of files) if (!existsSync(join(cwd, file)) || statSync(join(cwd, file)).size === 0) missing.push(file);
-    for (const dir of dirs) if (!existsSync(join(cwd, dir)) || !readdirSync(join(cwd, dir)).some((name) => name.endsWith('.png'))) missing.push(`${dir}/*.png`);
+    for (const dir of dirs) if (!holdsPng(join(cwd, dir))) missing.push(`${dir}/*.png`);
   }
   return missing;
 }
