@@ -10,6 +10,7 @@ import type { Command } from './cli/command.ts';
 import { shouldSupervise, superviseSelf } from './cli/supervise.ts';
 import { generalUsage } from './cli/usage.ts';
 import { AbortedError, PluginError, UserError, isUserError, oneLine } from './core/errors.ts';
+import { didYouMean } from './core/suggest.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   sample: async () => (await import('./cli/sample.ts')).sampleCommand,
@@ -22,7 +23,7 @@ const NAMES = [...Object.keys(COMMANDS), 'help'];
 
 function commandOf(word: string): () => Promise<Command> {
   const load = COMMANDS[word];
-  if (!load) throw new UserError(`unknown command "${word}"; valid commands: ${NAMES.join(', ')}`);
+  if (!load) throw new UserError(`unknown command "${oneLine(word)}"; valid commands: ${NAMES.join(', ')}${didYouMean(word, NAMES)}`);
   return load;
 }
 

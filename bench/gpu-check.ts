@@ -2,7 +2,12 @@
  * The GPU check, for a machine with one (run once where a GPU is lent; Deno exposes
  * navigator.gpu, so both backends' WebGPU paths run): every sample/interpolate parity case on
  * each backend × provider, as max |ours − expected| and the providers that really ran, then the
- * shipped model's full-pipeline images·steps/s. Prints one JSON document.
+ * shipped model's full-pipeline images·steps/s. Then the GPU branch of
+ * test/execution-providers.test.ts, which a machine without a GPU never takes: the shipped model
+ * asked for webgpu on each backend must run on webgpu, with no warning, within
+ * PROVIDER_TOLERANCE of the CPU run (bench/gpu-branch.ts). Prints one JSON document and one
+ * `gpu branch:` line per backend to stderr; exits 1 when the GPU branch fails (as it does on
+ * a machine with no GPU: each line then says it fell back).
  *   deno run --allow-read --allow-env --allow-ffi --allow-sys bench/gpu-check.ts PARITY_DIR [BACKEND:PROVIDER]
  * Reconstruction is left out: its end-to-end figure is ill-conditioned by design (see parity/README).
  */
@@ -17,6 +22,7 @@ import { Pipeline } from '../core/pipeline.ts';
 import { memorySink } from '../core/sinks/memory-sink.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
 import { loadBackendModel } from './backend-model.ts';
+import { gpuBranchProblems } from './gpu-branch.ts';
 
 const parity = resolve(process.argv[2] ?? 'test/fixtures/reference/parity');
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -69,10 +75,39 @@ async function throughput(backend: 'native' | 'web', providers: ExecutionProvide
   return { backend, asked: providers, ran: model.info.providers, imagesStepsPerSec: rates, warnings };
 }
 
+/** The shipped model's run of test/execution-providers.test.ts (3 samples, 5 steps) on one backend and provider. */
+async function shippedRun(backend: 'native' | 'web', providers: ExecutionProvider[]) {
+  const overrides = ['sampler.n_samples=3', 'diffusion.params.skip_steps=5'].map(parseOverride);
+  const config = loadConfig(join(ROOT, 'models/ddpm_fashion_mnist.yaml'), { overrides });
+  const warnings: string[] = [];
+  const model = await loadBackendModel(config, backend, { providers, onWarning: (w) => warnings.push(w) });
+  const pipeline = new Pipeline({ config, registry: createDefaultRegistry(), model, ownsModel: true });
+  const sink = memorySink();
+  await pipeline.run({ sink });
+  const ran = [...model.info.providers];
+  await pipeline.dispose();
+  return { providers: ran, warnings, samples: Float32Array.from(sink.samples) };
+}
+
+/** The GPU branch of the execution-provider tests on one backend: its problems (none where it passes). */
+async function gpuBranch(backend: 'native' | 'web') {
+  try {
+    const [cpu, webgpu] = [await shippedRun('native', ['cpu']), await shippedRun(backend, ['webgpu'])];
+    return { backend, ran: webgpu.providers, problems: gpuBranchProblems(webgpu, cpu.samples) };
+  } catch (error) {
+    return { backend, ran: [], problems: [`failed: ${String(error)}`] };
+  }
+}
+
 const cases = readdirSync(parity).filter((name) => /^(sample|interpolate)_/.test(name));
-const results: { parity: unknown[]; throughput: unknown[] } = { parity: [], throughput: [] };
+const results: { parity: unknown[]; throughput: unknown[]; gpuBranch: Awaited<ReturnType<typeof gpuBranch>>[] } = { parity: [], throughput: [], gpuBranch: [] };
 for (const [backend, providers] of COMBOS) {
   for (const name of cases) results.parity.push(await parityCase(name, backend, providers).catch((error) => ({ case: name, backend, providers, error: String(error) })));
   results.throughput.push(await throughput(backend, providers).catch((error) => ({ backend, providers, error: String(error) })));
+  if (providers.includes('webgpu')) results.gpuBranch.push(await gpuBranch(backend));
 }
 console.log(JSON.stringify(results, null, 1));
+for (const { backend, ran, problems } of results.gpuBranch) {
+  console.error(`gpu branch: ${backend} webgpu ran on ${ran.join(', ') || 'nothing'}: ${problems.length === 0 ? 'pass' : `FAIL (${problems.join('; ')})`}`);
+}
+if (results.gpuBranch.some(({ problems }) => problems.length > 0)) process.exitCode = 1;

@@ -12,6 +12,7 @@ import {
   fillGaussian,
   samplingCoefficients,
 } from '../index.ts';
+import { type ConditionalBenchModel, guidanceCost, largeStandinModel, standinModel } from './guidance.ts';
 import { type BenchModel, ROOT, bareModelRate, cifarModel, defaultModel, denoBinary, medianMs, pipelineRate, probe } from './measure.ts';
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), runtime: `bun ${Bun.version}`, cores: navigator.hardwareConcurrency };
@@ -133,10 +134,27 @@ function webBackend(batch: number, samples: number, steps: number, rounds: numbe
   else row(`web backend ÷ native, under Deno [${fashion.name}]`, fmt(median(rates.deno) / native, 3), detail(median(rates.deno)), '>= 0.75');
 }
 
+/** 8. Guidance: model time of guided (s = 3, 2B rows per call) ÷ unguided (s = 1) sampling of the same items. */
+async function guidance(batch: number, rounds: number) {
+  // Steps per model: enough that one run spends a second or so in the network.
+  const models: [ConditionalBenchModel | string, number][] = [[standinModel(), 100], [largeStandinModel(), 10]];
+  for (const [model, steps] of models) {
+    if (typeof model === 'string') {
+      row('guided ÷ unguided model time', '-', model, '<= 2.05');
+      continue;
+    }
+    const cost = await guidanceCost(model, batch, steps, rounds);
+    results[`guidance:${model.name}`] = cost;
+    const ms = (xs: number[]) => fmt(median(xs), 0);
+    const detail = `${ms(cost.guidedModelCpuMs)} vs ${ms(cost.unguidedModelCpuMs)} CPU ms in the model; wall-time ratio ${fmt(cost.wallRatio, 3)}`;
+    row(`guided (s=3) ÷ unguided model CPU time, batch ${batch} [${model.name}]`, fmt(cost.ratio, 3), detail, '<= 2.05');
+  }
+}
+
 /** `--only web,memory`: just those sections (names below); their results are merged into bench/results.json. */
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : undefined;
-const SECTIONS = ['model-bound', 'step-math', 'batch-scaling', 'memory', 'cold-start', 'server', 'cifar', 'web'];
+const SECTIONS = ['model-bound', 'step-math', 'batch-scaling', 'memory', 'cold-start', 'server', 'cifar', 'web', 'guidance'];
 const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
 if (only && (only.length === 0 || unknown.length > 0)) {
   console.error(`--only: expected a comma-separated list of ${SECTIONS.join(', ')}; got "${only.join(',')}"`);
@@ -163,6 +181,7 @@ if (wanted('cifar')) {
 }
 // The native model-bound row's batch, samples and steps.
 if (wanted('web')) webBackend(16, 64, 20, 3);
+if (wanted('guidance')) await guidance(16, 5);
 results.totalSeconds = (performance.now() - started) / 1000;
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'detail', 'target'][i]!.length));

@@ -5,14 +5,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import { packageUrl } from '../core/io/package-url.ts';
 import { type EvalProgress, evaluate, formatEvalReport } from '../eval/index.ts';
 import type { ParsedArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { progressLine, wantsProgress } from './progress.ts';
 import { warn } from './warnings.ts';
 
-const DEFAULT_FEATURES = fileURLToPath(new URL('../models/fashion_mnist_classifier.onnx', import.meta.url));
-const DEFAULT_REFERENCE = fileURLToPath(new URL('../models/fashion_mnist_test_stats.json', import.meta.url));
+const DEFAULT_FEATURES = fileURLToPath(packageUrl('models/fashion_mnist_classifier.onnx'));
+const DEFAULT_REFERENCE = fileURLToPath(packageUrl('models/fashion_mnist_test_stats.json'));
 
 /** Eval's names for what sampling users call otherwise. */
 const EVAL_FLAG_SYNONYMS: ReadonlyMap<string, string> = new Map([

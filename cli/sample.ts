@@ -5,7 +5,8 @@
 import { type Pipeline, type PreparedRun, type Progress, type RunSummary, createPipeline } from '../index.ts';
 import { type BatchProbe, checkBatchInvariance } from '../core/model/batch-invariance.ts';
 import { type FileSink, fileSink } from '../core/sinks/file-sink.ts';
-import { type Shard, shardLabel } from '../core/sinks/shard.ts';
+import { DEFAULT_MICRO_BATCH } from '../core/config/schema.ts';
+import { type Shard, shardBatchItems, shardLabel, shardRange } from '../core/sinks/shard.ts';
 import { type ParsedArgs, SAMPLING_FLAG_SYNONYMS } from './args.ts';
 import type { Command } from './command.ts';
 import { stopWhenOrphaned } from './supervise.ts';
@@ -48,13 +49,29 @@ function probeModel(pipeline: Pipeline, prepared: PreparedRun): Promise<BatchPro
 }
 
 /**
+ * With the default micro_batch, a shard's batches are sized to lie inside its own range, so
+ * n shards compute each item once. Only under a batch-invariant model: elsewhere results depend
+ * on the batch size, and shards keep the run's batches (computing straddling ones whole).
+ */
+function fitBatchesToShard(prepared: PreparedRun, shard: Shard, probe: BatchProbe): PreparedRun {
+  if (prepared.config.sampler.micro_batch !== DEFAULT_MICRO_BATCH || !probe.invariant) return prepared;
+  const { count } = prepared.plan;
+  const { rowsPerItem } = prepared.cost;
+  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.planContext.microBatch / rowsPerItem)));
+  const items = shardBatchItems(shardRange(shard, count), count, perBatch);
+  return { ...prepared, planContext: { ...prepared.planContext, microBatch: items * rowsPerItem } };
+}
+
+/**
  * A shard computes whole micro-batches, its neighbours' items in those that straddle its
  * boundaries included: say so when a batch holds more items than the shard's whole share.
  */
 function shardWasteNote(prepared: PreparedRun, shard: Shard): string | undefined {
   const { count } = prepared.plan;
   const { rowsPerItem } = prepared.cost;
-  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.config.sampler.micro_batch / rowsPerItem)));
+  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.planContext.microBatch / rowsPerItem)));
+  const { start, end } = shardRange(shard, count);
+  if (start % perBatch === 0 && (end === count || end % perBatch === 0)) return undefined;
   const share = Math.floor(count / shard.count);
   if (perBatch <= Math.max(1, share)) return undefined;
   return (
@@ -90,12 +107,14 @@ async function runSample(args: ParsedArgs): Promise<void> {
   const endWatch = stopWhenOrphaned(onSignal);
   try {
     const { sampler } = config;
-    const prepared = await pipeline.prepare();
+    const planned = await pipeline.prepare(config, { nSamplesAsked: args.overrides.some((override) => override.path === 'sampler.n_samples') });
+    for (const warning of planned.warnings) warn(warning);
+    const batchProbe = await probeModel(pipeline, planned);
+    const prepared = shard ? fitBatchesToShard(planned, shard, batchProbe) : planned;
     const note = shard && shardWasteNote(prepared, shard);
     if (note) warn(note);
-    const batchProbe = await probeModel(pipeline, prepared);
     const bar = wantsProgress(args.quiet)
-      ? progressLine(renderSampleProgress(Math.min(sampler.micro_batch, sampler.n_samples)), (p: Progress) => p.step === p.steps)
+      ? progressLine(renderSampleProgress(Math.min(prepared.planContext.microBatch, prepared.plan.count)), (p: Progress) => p.step === p.steps)
       : undefined;
     const sink = fileSink(sampler.save_dir, {
       saveNpy: sampler.save_npy,

@@ -16,6 +16,7 @@ export function generalUsage(): string {
     '       bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
     '       bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]',
     '       bun run ddim plugins [-c CONFIG] [--plugin MODULE ...]   (modes and schedules, as JSON)',
+    '       bun run ddim plugins new NAME [DIR]                    (a plugin package to start from)',
     '       bun run ddim verify DIR                                (a run\'s folder complete? shards agree? SHA256SUMS)',
     '       bun run ddim help serve|eval|plugins|verify            (the flags of that command)',
     '',

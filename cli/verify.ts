@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { itemFileName } from '../core/classes.ts';
 import type { RecordFile, RunRecord } from '../core/sinks/run-records.ts';
 import { type ItemRange, shardRange, shardsHolding } from '../core/sinks/shard.ts';
 import { MANIFEST, type VerifyReport, isComplete, verifySaveDir } from '../core/sinks/verify-save-dir.ts';
@@ -68,7 +69,7 @@ function redoLines(dir: string, report: VerifyReport): string[] {
   if (redo.length === 0 || report.disagreements.length > 0) return [];
   return redoCommands(report, redo).map(({ range, command }) => {
     const bad = report.bad.filter(({ index }) => !range || (index >= range.start && index < range.end));
-    const remove = bad.length > 0 ? `rm -f ${bad.map((b) => quote(join(dir, `${b.index}.png`))).join(' ')} && ` : '';
+    const remove = bad.length > 0 ? `rm -f ${bad.map((b) => quote(join(dir, itemFileName(b.index, report.perClass)))).join(' ')} && ` : '';
     return `redo: ${remove}${command}`;
   });
 }

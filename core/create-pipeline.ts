@@ -8,10 +8,12 @@ import type { DdimConfig } from './config/schema.ts';
 import { UserError, firstLine, oneLine } from './errors.ts';
 import { localHost } from './io/local-host.ts';
 import { loadPlugins } from './load-plugins.ts';
-import { sha256File } from './io/sha256.ts';
+import { sha256Hex } from './io/sha256.ts';
 import { loadOnnxModel, loadWebModel } from './model/backends.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { Pipeline } from './pipeline.ts';
+import { withModelCard } from './config/model-card-config.ts';
+import { readModelCard, withoutModelCard } from './model/model-card.ts';
 import type { Registry } from './registry.ts';
 
 export interface PipelineDeps {
@@ -44,25 +46,32 @@ export async function createPipeline(config: DdimConfig, deps: PipelineDeps): Pr
   const { registry } = deps;
   await loadPlugins(registry, config.plugins);
   if (deps.model) return new Pipeline({ config, registry, model: deps.model, host: localHost });
+  if (!config.sampler.weights) throw new UserError('no model file: give --weights MODEL.onnx (sampler.weights)', { path: 'sampler.weights' });
+  const bytes = readModelFile(config.sampler.weights);
+  const card = readModelCard(bytes, config.sampler.weights);
+  if (card) config = withModelCard(config, card, config.sampler.weights);
   const { sampler, data } = config;
-  if (!sampler.weights) throw new UserError('no model file: give --weights MODEL.onnx (sampler.weights)', { path: 'sampler.weights' });
+  const weights = sampler.weights!;
   const expect = { channels: data.img_channels, size: data.img_size };
+  const nullClass = config.model.null_class ?? undefined;
   // Each backend is loaded only when chosen: the web one must run where no native addon can load.
   const model =
     sampler.backend === 'web'
-      ? await loadWebModel(readModelFile(sampler.weights), {
-          label: sampler.weights,
+      ? await loadWebModel(bytes, {
+          label: weights,
+          nullClass,
           providers: sampler.providers,
           intraOpThreads: sampler.intra_op_threads,
           expect,
           onWarning: deps.onWarning,
         })
-      : await loadOnnxModel(sampler.weights, {
+      : await loadOnnxModel(weights, {
+          nullClass,
           providers: sampler.providers,
           intraOpThreads: sampler.intra_op_threads,
           interOpThreads: sampler.inter_op_threads,
           expect,
           onWarning: deps.onWarning,
         });
-  return new Pipeline({ config, registry, model, modelSha256: sha256File(sampler.weights), ownsModel: true, host: localHost });
+  return new Pipeline({ config, registry, model, modelSha256: sha256Hex(bytes), networkSha256: sha256Hex(withoutModelCard(bytes)), card, ownsModel: true, host: localHost });
 }

@@ -9,12 +9,18 @@ import type { DiffusionModel } from './model/model.ts';
 import { PluginError } from './errors.ts';
 import { type ModeBatch, type ModeContext, modeInputs } from './plugin.ts';
 import type { PreparedRun, RunHooks, RunInfo, RunSummary } from './run-types.ts';
-import { DdimSampler, type StepEvent } from './sampler.ts';
+import { DdimSampler, type SamplerSettings, type StepEvent } from './sampler.ts';
 
 /** Black pixels around and between the frames of one PNG. */
 const BORDER = 2;
 
-function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, picture: { width: number; height: number }): RunInfo {
+/** The model file's digest, and its network's (the file less its model card). */
+export interface ModelDigest {
+  readonly sha256: string;
+  readonly networkSha256: string;
+}
+
+function runInfo(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, picture: { width: number; height: number }): RunInfo {
   const { config, mode, plan, timesteps, planContext } = prepared;
   return {
     config,
@@ -22,11 +28,18 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, modelSha256: stri
     startsFrom: mode.startsFrom ?? 'noise',
     inputs: modeInputs(mode),
     plan,
+    ...(prepared.classes.perClass !== undefined ? { perClass: prepared.classes.perClass } : {}),
     timesteps,
     seed: config.seed,
-    model: { path: model.info.path, sha256: modelSha256, providers: model.info.providers },
+    model: {
+      path: model.info.path,
+      sha256: digest.sha256,
+      ...(digest.networkSha256 !== digest.sha256 ? { network_sha256: digest.networkSha256 } : {}),
+      providers: model.info.providers,
+    },
     shape: planContext.shape,
     picture: { ...picture, channels: planContext.shape.channels },
+    warnings: prepared.warnings,
   };
 }
 
@@ -48,30 +61,32 @@ function checkBatch(prepared: PreparedRun, batch: ModeBatch, itemSize: number, f
   if (frames === undefined && itemSize !== frameValues) fail(`no frames, and samples hold ${itemSize} values per item where its PNG shows ${frameValues}`);
 }
 
+/** The DDIM engine's settings for a prepared run: its ᾱ, timesteps, objective, clipping, eta and seed. */
+export function samplerSettings(prepared: PreparedRun): SamplerSettings {
+  const params = prepared.config.diffusion.params;
+  return {
+    alphasCumprod: prepared.alphasCumprod,
+    timesteps: prepared.timesteps,
+    objective: params.objective,
+    clipDenoised: params.clip_denoised,
+    eta: params.eta,
+    seed: prepared.config.seed,
+    guidanceScale: prepared.config.sampler.guidance_scale,
+  };
+}
+
 /** Run a prepared run on `model` and hand every finished micro-batch to the sink. */
-export async function executeRun(prepared: PreparedRun, model: DiffusionModel, modelSha256: string, hooks: RunHooks): Promise<RunSummary> {
+export async function executeRun(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, hooks: RunHooks): Promise<RunSummary> {
   const started = performance.now();
   const { sink, signal } = hooks;
-  const { config, plan, planContext } = prepared;
+  const { plan, planContext } = prepared;
   const { channels, height, width } = planContext.shape;
-  const params = config.diffusion.params;
   const items = plan.count;
   let itemsDone = 0;
   const onStep = hooks.onProgress
     ? (event: StepEvent) => hooks.onProgress!({ ...event, itemsDone, items, elapsedMs: performance.now() - started })
     : undefined;
-  const sampler = new DdimSampler(
-    model,
-    {
-      alphasCumprod: prepared.alphasCumprod,
-      timesteps: prepared.timesteps,
-      objective: params.objective,
-      clipDenoised: params.clip_denoised,
-      eta: params.eta,
-      seed: config.seed,
-    },
-    { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview },
-  );
+  const sampler = new DdimSampler(model, samplerSettings(prepared), { signal, onStep, previewEvery: hooks.previewEvery, onPreview: hooks.onPreview });
   const context: ModeContext<unknown> = {
     ...planContext,
     sampler,
@@ -81,7 +96,7 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
   };
   const layout = { channels, height, width, frames: plan.framesPerItem, border: BORDER };
   const picture = pictureSize(layout);
-  await sink.begin(runInfo(prepared, model, modelSha256, picture));
+  await sink.begin(runInfo(prepared, model, digest, picture));
 
   let pending: Promise<void> = Promise.resolve();
   let computed = 0;
@@ -96,13 +111,15 @@ export async function executeRun(prepared: PreparedRun, model: DiffusionModel, m
       );
       await pending;
       pending = encoding.then((pngs) => sink.write(batch, pngs));
+      // Awaited before the next batch is handed on; a write that fails meanwhile is not unhandled.
+      pending.catch(() => undefined);
       computed += batch.count;
       itemsDone = Math.max(itemsDone, batch.start + batch.count);
     }
     await pending;
   } catch (error) {
     await pending.catch(() => undefined);
-    await sink.abort();
+    await sink.abort(error);
     throw error;
   }
   const totalMs = performance.now() - started;

@@ -8,7 +8,7 @@ export { configFromObject, configFromText, validateConfig, withOverrides, type L
 export { parseOverride, type Override } from './config/overrides.ts';
 export { RUN_OPTIONS, findRunOption, runOptionOverrides, type RunOption } from './config/run-options.ts';
 export type { DdimConfig } from './config/schema.ts';
-export { alphasCumprod, betaSchedule, BETA_SCHEDULES, type BetaSchedule, type BetaParams } from './math/betas.ts';
+export { alphasCumprod, betaSchedule, diffusionChain, BETA_SCHEDULES, type BetaSchedule, type BetaParams, type DiffusionChain } from './math/betas.ts';
 export {
   applyStep,
   createStepCoefficients,

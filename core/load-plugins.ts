@@ -32,7 +32,7 @@ export async function loadPlugins(registry: Registry, specifiers: readonly strin
       // A bare name is a package, as in Node; a relative path must start with ./ or ../
       const asPath = /^[\w@-]/.test(specifier) && existsSync(specifier) ? ` (a file path must start with ./ : did you mean "./${specifier}"?)` : '';
       const reason = firstLine(error);
-      throw new UserError(`cannot load plugin "${specifier}": ${reason}${asPath}`, { path: 'plugins' });
+      throw new UserError(`cannot load plugin "${specifier}": ${reason}${asPath}${typeScriptHint(error)}`, { path: 'plugins' });
     }
     const exported = mod.plugins ?? mod.default;
     const list = Array.isArray(exported) ? exported : exported ? [exported] : [];
@@ -40,4 +40,11 @@ export async function loadPlugins(registry: Registry, specifiers: readonly strin
     registry.register(...(list as Plugin[]));
   }
   return registry;
+}
+
+/** Node (20: unknown extension; 22+: no type stripping under node_modules) and a plugin package that ships only TypeScript. */
+function typeScriptHint(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') return '';
+  return '; this runtime cannot load that TypeScript: run ddim with Bun (`bunx --bun ddim`), or use a plugin built to JavaScript';
 }

@@ -22,4 +22,5 @@ export { PluginError, UserError } from './errors.ts';
 export { clampUnit } from './math/clamp.ts';
 export { pairFrames } from './math/pair-frames.ts';
 export { allTimesteps, linspace, roundHalfEven, skipOrAll } from './schedule-helpers.ts';
+export { torchLinspaceFloat32 } from './math/torch-linspace.ts';
 export { fillGaussian, INITIAL_STEP, type NoiseKey } from './noise/philox.ts';

@@ -8,13 +8,21 @@ import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { DdimSampler } from './sampler.ts';
 
-/** What a schedule is asked for. */
+/**
+ * What a schedule is asked for: the model's forward process and what the run asked. Timestep
+ * t (0-based) has noise level ᾱ_t; σ_t = √((1 − ᾱ_t) / ᾱ_t) for schedules spaced in σ.
+ */
 export interface ScheduleContext<O> {
-  /** T, the number of diffusion steps the model was trained with. */
+  /** T, the number of diffusion steps the model was trained with (diffusion.params.total_steps). */
   readonly totalSteps: number;
   /** How many sampling steps were asked for (skip_steps); undefined: every timestep. */
   readonly steps: number | undefined;
+  /** The schedule's own options, validated by its schema (defaults filled in). */
   readonly options: O;
+  /** β_t for t = 0..T−1 (float64), from the config's beta_schedule or its betas list. */
+  readonly betas: ArrayLike<number>;
+  /** ᾱ_t = Π_{s≤t}(1 − β_s) for t = 0..T−1, in float32: the very values the engine steps with. */
+  readonly alphasCumprod: ArrayLike<number>;
 }
 
 export interface SchedulePlugin<O = any> {
@@ -68,7 +76,13 @@ export interface PlanContext<O> {
   readonly config: DdimConfig;
   readonly options: O;
   readonly seed: number;
+  /** Items the run asks for (with --n_samples_each_class K: num_classes·K). */
   readonly nSamples: number;
+  /**
+   * The class of result item `item` for a conditional model (−1: none): hand it to the
+   * sampler as `labels` per row, and it adds the unconditional rows guidance needs.
+   */
+  classOf(item: number): number;
   /** Samples per model call (the config's micro_batch); a mode caps it by its own row count. */
   readonly microBatch: number;
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
@@ -135,11 +149,33 @@ export type Plugin = ModePlugin | SchedulePlugin;
 /** A module a config's `plugins:` list names: its default export, or a `plugins` array. */
 export type PluginModule = { default?: Plugin | readonly Plugin[]; plugins?: readonly Plugin[] };
 
-/** Identity helpers: they only give a plugin object its types. */
-export function defineSchedule<O = undefined>(plugin: Omit<SchedulePlugin<O>, 'kind'>): SchedulePlugin<O> {
+/** A plugin's options schema: valibot, any input, `O` out. */
+export type OptionsSchema<O = unknown> = v.GenericSchema<unknown, O>;
+
+/** A plugin object as written, before `kind` is added; with a schema, `O` is what it outputs. */
+type Definition<P extends Plugin, S extends OptionsSchema> = Omit<P, 'kind' | 'options'> & { readonly options: S };
+
+/**
+ * Identity helpers: they only give a plugin object its types. The options type comes from
+ * the `options` schema (`v.InferOutput`), so it is written once; a plugin without options
+ * gets `undefined`. The older form `defineMode<{ at: number }>({...})`, which names the type
+ * itself, still compiles.
+ *
+ * @example
+ * export default defineSchedule({
+ *   name: 'strided',
+ *   options: v.strictObject({ stride: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 100) }),
+ *   timesteps: ({ totalSteps, options }) => range(0, totalSteps, options.stride), // options.stride: number
+ * });
+ */
+export function defineSchedule<S extends OptionsSchema>(plugin: Definition<SchedulePlugin<v.InferOutput<S>>, S>): SchedulePlugin<v.InferOutput<S>>;
+export function defineSchedule<O = undefined>(plugin: Omit<SchedulePlugin<O>, 'kind'>): SchedulePlugin<O>;
+export function defineSchedule(plugin: Omit<SchedulePlugin, 'kind'>): SchedulePlugin {
   return { kind: 'schedule', ...plugin };
 }
 
-export function defineMode<O = undefined>(plugin: Omit<ModePlugin<O>, 'kind'>): ModePlugin<O> {
+export function defineMode<S extends OptionsSchema>(plugin: Definition<ModePlugin<v.InferOutput<S>>, S>): ModePlugin<v.InferOutput<S>>;
+export function defineMode<O = undefined>(plugin: Omit<ModePlugin<O>, 'kind'>): ModePlugin<O>;
+export function defineMode(plugin: Omit<ModePlugin, 'kind'>): ModePlugin {
   return { kind: 'mode', ...plugin };
 }

@@ -11,46 +11,34 @@ import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
 import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
 import { type Registry, pluginOptions } from './registry.ts';
+import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.ts';
+import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
+import { planClasses } from './classes.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
-
+import { type OpenedSources, runWarnings } from './run-warnings.ts';
 
 /** What preparing needs of the pipeline. */
 export interface PrepareDeps {
   readonly registry: Registry;
   readonly modelInfo: ModelInfo;
-  /** ᾱ for a config (the pipeline caches it per beta schedule). */
-  readonly alphasFor: (config: DdimConfig) => Float32Array;
+  /** β and ᾱ for a config (the pipeline caches them per beta schedule). */
+  readonly chainFor: (config: DdimConfig) => DiffusionChain;
   /** Files named in the config, and the machine's memory. */
   readonly host: RunHost;
 }
 
-/** The timestep sequence a config asks for, checked. */
-export function scheduleTimesteps(registry: Registry, config: DdimConfig): number[] {
-  const params = config.diffusion.params;
-  const schedule = registry.get('schedule', params.skip_type, 'diffusion.params.skip_type');
+/**
+ * The timestep sequence a config asks for, checked: its schedule asked with the model's
+ * chain (`chain`: the config's β and ᾱ, computed here when not given) and its own options.
+ *
+ * @example
+ * const timesteps = scheduleTimesteps(createDefaultRegistry(), loadConfig('ddim.yaml'));
+ */
+export function scheduleTimesteps(registry: Registry, config: DdimConfig, chain: DiffusionChain = diffusionChain(betaParams(config))): number[] {
+  const schedule = registry.get('schedule', config.diffusion.params.skip_type, 'diffusion.params.skip_type');
   const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
-  const steps = params.skip_steps ?? undefined;
-  const returned = schedule.timesteps({ totalSteps: params.total_steps, steps, options });
-  // Checked before copying: a schedule that returns more than T entries repeats timesteps.
-  if (!Array.isArray(returned) || returned.length > params.total_steps) {
-    const got = Array.isArray(returned) ? `${returned.length} entries` : describeValue(returned);
-    throw new UserError(`schedule "${schedule.name}" returned ${got}: expected a list of at most total_steps (${params.total_steps}) ascending timesteps`);
-  }
-  const sequence: number[] = [...returned];
-  const bad = sequence.findIndex((t, i) => !Number.isInteger(t) || t < 0 || t >= params.total_steps || (i > 0 && t < sequence[i - 1]!));
-  if (sequence.length === 0 || bad !== -1) {
-    throw new UserError(
-      `schedule "${schedule.name}" returned an invalid sequence` +
-        (bad === -1 ? ' (empty)' : ` at entry ${bad} (${sequence[bad]})`) +
-        `: expected ascending integers in [0, ${params.total_steps})`,
-    );
-  }
-  return sequence;
-}
-
-function describeValue(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
+  return askSchedule(schedule, scheduleContext(config, chain, options));
 }
 
 /**
@@ -240,42 +228,54 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const mode = registry.get('mode', sampler.mode, 'sampler.mode');
   const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
   checkTotalSteps(host, config);
-  const timesteps = scheduleTimesteps(registry, config);
+  const chain = deps.chainFor(config);
+  const timesteps = scheduleTimesteps(registry, config, chain);
   if ((sources.noise || sampler.noise) && mode.startsFrom === 'images') {
     throw new UserError(`--noise (sampler.noise): mode "${mode.name}" starts from its input images, not from noise; leave it out`, { path: 'sampler.noise' });
   }
   const { channels, height, width } = modelInfo;
   const noise = sources.noise ?? (sampler.noise ? readNoiseFile(host, sampler.noise, modelInfo) : undefined);
   const initialNoise = initialNoiseSource(config.seed, [channels, height, width], noise, sampler.noise ?? 'noise');
-  const inputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  // Kept as they open, for the warnings about what they pass over.
+  const opened: OpenedSources = {};
+  const openInputs = inputsOnce(host, config, mode, modelInfo, sources.inputs);
+  const inputs = async () => (opened.inputs = await openInputs());
+  const openMasks = masksOnce(host, config, mode, modelInfo, sources.masks, inputs);
+  const classes = planClasses(config, modelInfo);
   const planContext: PlanContext<unknown> = {
     config,
     options: modeOptions,
     seed: config.seed,
-    nSamples: sampler.n_samples,
+    nSamples: classes.count ?? sampler.n_samples,
+    classOf: classes.classOf,
     microBatch: sampler.micro_batch,
     shape: { channels, height, width },
     steps: timesteps.length,
     timesteps,
     inputs,
-    masks: masksOnce(host, config, mode, modelInfo, sources.masks, inputs),
+    masks: async () => (opened.masks = await openMasks()),
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
   const perItem = planCost(plan, timesteps.length);
   checkSizes(host, config, mode, plan, perItem, planContext.shape);
-  const alphasCumprod = deps.alphasFor(config);
+  const alphasCumprod = chain.alphasCumprod;
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
+  // Guidance (s ∉ {0, 1}) evaluates each row with and without its class in the same call.
+  const guided = modelInfo.classInput && sampler.guidance_scale !== 0 && sampler.guidance_scale !== 1 ? 2 : 1;
+  const warnings = await runWarnings(config, mode, plan, { ...opened, nSamplesAsked: sources.nSamplesAsked ?? true }, modelInfo);
   return {
     config,
+    classes,
     mode,
     modeOptions,
     timesteps,
     alphasCumprod,
     plan,
-    cost: { ...perItem, rows, work: rows * perItem.callsPerRow },
+    cost: { ...perItem, rows, work: rows * perItem.callsPerRow * guided },
     planContext,
     initialNoise,
+    warnings,
   };
 }

@@ -59,5 +59,6 @@ export function pluginOptions<O>(plugin: { name: string; options?: v.GenericSche
   const issue = result.issues[0];
   const keys = (issue.path ?? []).map((item) => String(item.key));
   const key = keys.join('.');
-  throw new UserError(`${path}${key ? `.${key}` : ''}: ${issueMessage(issue, keys, plugin.options)}`, { path });
+  const at = key ? `${path}.${key}` : path;
+  throw new UserError(`${at}: ${issueMessage(issue, keys, plugin.options)}`, { path: at });
 }

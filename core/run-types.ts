@@ -1,4 +1,5 @@
 /** The types a run hands its sink and its caller: shared by the pipeline and every front. */
+import type { ClassPlan } from './classes.ts';
 import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { NpyArray } from './io/npy.ts';
@@ -15,12 +16,17 @@ export interface RunInfo {
   /** The inputs the mode takes besides noise (images, masks). */
   readonly inputs: readonly ModeInput[];
   readonly plan: ModePlan;
+  /** K of --n_samples_each_class: items are written class-major to class{c}/{i − c·K}.png. */
+  readonly perClass?: number;
   readonly timesteps: readonly number[];
   readonly seed: number;
-  readonly model: { readonly path: string; readonly sha256: string; readonly providers: readonly string[] };
+  /** The model file's SHA-256, and its network's (the file less its model card) where they differ. */
+  readonly model: { readonly path: string; readonly sha256: string; readonly network_sha256?: string; readonly providers: readonly string[] };
   /** One sample's geometry (the model's input). */
   readonly shape: { readonly channels: number; readonly height: number; readonly width: number };
   readonly picture: { readonly width: number; readonly height: number; readonly channels: number };
+  /** The prepared run's warnings: what it passes over or changes without failing. */
+  readonly warnings: readonly string[];
 }
 
 export interface RunSummary {
@@ -37,8 +43,8 @@ export interface ResultSink {
   isDone(start: number, count: number): boolean;
   write(batch: ModeBatch, pngs: readonly Uint8Array[]): Promise<void>;
   finish(summary: RunSummary): Promise<void>;
-  /** The run failed or was cancelled: drop partial state. */
-  abort(): Promise<void>;
+  /** The run failed or was cancelled: drop partial state. `error` says why (an AbortedError when cancelled). */
+  abort(error?: unknown): Promise<void>;
 }
 
 export interface Progress extends StepEvent {
@@ -56,6 +62,11 @@ export interface RunSources {
   readonly inputs?: ImageSource;
   /** Masks of the input images (one channel); default: the config's sampler.mask_dir or sampler.mask. */
   readonly masks?: ImageSource;
+  /**
+   * Whether the caller asked for n_samples (a flag, a request field), so that fewer results
+   * (fewer input images) are worth a warning; default true. A config's standing value is not.
+   */
+  readonly nSamplesAsked?: boolean;
 }
 
 /** How one prepared run is carried out. */
@@ -89,9 +100,13 @@ export interface PreparedRun {
   /** ᾱ_t for t = 0..T−1. */
   readonly alphasCumprod: Float32Array;
   readonly plan: ModePlan;
+  /** The class of each item (conditional models), and the class-major layout of --n_samples_each_class. */
+  readonly classes: ClassPlan;
   /** The plan's cost, with its totals: rows in flight and model rows over the whole run. */
   readonly cost: ModeCost & { readonly rows: number; readonly work: number };
   /** The context the mode planned with; the run extends it. */
   readonly planContext: PlanContext<unknown>;
   initialNoise(out: Float32Array, offset: number, stream: number): void;
+  /** What the run passes over or changes without failing, one line each (./run-warnings.ts). */
+  readonly warnings: readonly string[];
 }

@@ -13,6 +13,7 @@ import {
   samplingCoefficients,
 } from './math/ddim-step.ts';
 import { applyForward, forwardCoefficients } from './math/forward-noise.ts';
+import { type EpsConversion, epsConversion, guidedEps } from './math/guidance.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { fillGaussian } from './noise/philox.ts';
 
@@ -25,6 +26,11 @@ export interface SamplerSettings {
   readonly clipDenoised: boolean;
   readonly eta: number;
   readonly seed: number;
+  /**
+   * Classifier-free guidance scale s of a conditional network (default 1): 0 unconditional,
+   * 1 conditional, > 1 guided (two rows per sample in each model call). Ignored for (x, t) networks.
+   */
+  readonly guidanceScale?: number;
 }
 
 export interface StepEvent {
@@ -51,6 +57,11 @@ export interface SamplerHooks {
 export interface NoiseStreams {
   readonly streams: ArrayLike<number>;
   readonly domain: number;
+  /**
+   * The class of each sample for a conditional network (< 0: none), e.g. from
+   * `context.classOf(item)`; the sampler adds the unconditional rows guidance needs.
+   */
+  readonly labels?: ArrayLike<number>;
 }
 
 /** What a step hook sees after one DDIM step of `sample`. */
@@ -89,6 +100,12 @@ export class DdimSampler {
   #t = new Int32Array(0);
   #noise = new Float32Array(0);
   #x0 = new Float32Array(0);
+  /** Conditional networks: ε per step, and a call's rows with and without the class. */
+  readonly #toEps: EpsConversion[] = [];
+  #eps = new Float32Array(0);
+  #rowsX = new Float32Array(0);
+  #rowsT = new Int32Array(0);
+  #rowsLabels = new Int32Array(0);
   readonly #noiseKey = { seed: 0, stream: 0, step: 0, domain: 0 };
 
   constructor(model: DiffusionModel, settings: SamplerSettings, hooks: SamplerHooks = {}) {
@@ -98,12 +115,15 @@ export class DdimSampler {
     this.#hooks = hooks;
     this.timesteps = timesteps;
     this.#size = model.info.channels * model.info.height * model.info.width;
+    // A conditional network's outputs become a guided ε first: the step then reads an ε-prediction.
+    const stepObjective = model.info.classInput ? 'pred_eps' : objective;
+    if (model.info.classInput) for (const t of timesteps) this.#toEps.push(epsConversion(objective, ac[t]!));
     // Step i goes from timesteps[i] down to timesteps[i−1] (ᾱ = 1 below the first entry).
     this.#forward = timesteps.map((t, i) =>
-      samplingCoefficients(createStepCoefficients(), objective, ac[t]!, i > 0 ? ac[timesteps[i - 1]!]! : 1, eta),
+      samplingCoefficients(createStepCoefficients(), stepObjective, ac[t]!, i > 0 ? ac[timesteps[i - 1]!]! : 1, eta),
     );
     this.#backward = timesteps.slice(0, -1).map((t, i) =>
-      inversionCoefficients(createStepCoefficients(), objective, ac[t]!, ac[timesteps[i + 1]!]!),
+      inversionCoefficients(createStepCoefficients(), stepObjective, ac[t]!, ac[timesteps[i + 1]!]!),
     );
   }
 
@@ -123,6 +143,52 @@ export class DdimSampler {
     this.#t = new Int32Array(batch);
     this.#noise = new Float32Array(batch * this.#size);
     this.#x0 = new Float32Array(batch * this.#size);
+    if (!this.#model.info.classInput) return;
+    this.#eps = new Float32Array(batch * this.#size);
+    this.#rowsX = new Float32Array(2 * batch * this.#size);
+    this.#rowsT = new Int32Array(2 * batch);
+    this.#rowsLabels = new Int32Array(2 * batch);
+  }
+
+  /** Model rows per sample in each call: 2 with guidance (s ∉ {0, 1}) on a conditional network, else 1. */
+  get rowsPerSample(): 1 | 2 {
+    const scale = this.settings.guidanceScale ?? 1;
+    return this.#model.info.classInput && scale !== 0 && scale !== 1 ? 2 : 1;
+  }
+
+  /**
+   * The model's ε for `batch` samples in x at timesteps[index], guided: the rows with and
+   * without each sample's class in one call (2·batch rows), or one row when s is 0 or 1.
+   */
+  async #guidedOutput(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined): Promise<Float32Array> {
+    const size = this.#size;
+    const scale = this.settings.guidanceScale ?? 1;
+    const rowsPerItem = this.rowsPerSample;
+    const rows = rowsPerItem * batch;
+    const values = batch * size;
+    if (rowsPerItem === 2) {
+      this.#rowsX.set(x.subarray(0, values), 0);
+      this.#rowsX.set(x.subarray(0, values), values);
+    }
+    this.#rowsT.fill(this.timesteps[index]!, 0, rows);
+    for (let s = 0; s < batch; s++) {
+      const label = labels === undefined || scale === 0 ? -1 : labels[s]!;
+      this.#rowsLabels[s] = label;
+      if (rowsPerItem === 2) this.#rowsLabels[batch + s] = -1;
+    }
+    const input = rowsPerItem === 2 ? this.#rowsX : x;
+    const out = await this.#model.run(input, this.#rowsT, rows, this.#rowsLabels);
+    const outStride = out.length / rows;
+    guidedEps(this.#toEps[index]!, x, out, { count: batch, size, outStride, rowsPerItem, scale, labels: this.#rowsLabels }, this.#eps);
+    return this.#eps;
+  }
+
+  /** The model's output (or, for a conditional network, its guided ε) at timesteps[index], and its values per sample. */
+  async #output(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined): Promise<[Float32Array, number]> {
+    if (this.#model.info.classInput) return [await this.#guidedOutput(x, batch, index, labels), this.#size];
+    this.#t.fill(this.timesteps[index]!, 0, batch);
+    const out = await this.#model.run(x, this.#t, batch);
+    return [out, out.length / batch];
   }
 
   /** Fill the noise buffer with one standard normal draw per sample, keyed (seed, stream, t, domain). */
@@ -147,11 +213,10 @@ export class DdimSampler {
     if (this.#hooks.signal?.aborted) throw new AbortedError();
     this.#reserve(x, batch);
     const t = this.timesteps[index]!;
-    this.#t.fill(t, 0, batch);
-    const out = await this.#model.run(x, this.#t, batch);
+    const [out, outStride] = await this.#output(x, batch, index, noise.labels);
     const coefficients = this.#forward[index]!;
     const noiseBuffer = coefficients.sigma > 0 && t > 0 ? this.#drawNoise(batch, t, noise) : null;
-    applyStep(coefficients, x, out, batch, this.#size, out.length / batch, this.settings.clipDenoised, noiseBuffer, x0Out);
+    applyStep(coefficients, x, out, batch, this.#size, outStride, this.settings.clipDenoised, noiseBuffer, x0Out);
   }
 
   /** Denoise `batch` samples in x (x_t at timesteps[from] on entry, x_0 on return), in place. */
@@ -189,16 +254,15 @@ export class DdimSampler {
     applyForward(scale, spread, x, eps, x, batch * this.#size);
   }
 
-  /** DDIM inversion: map `batch` images in x (x_0) to latents at the last timestep, in place. */
-  async invert(x: Float32Array, batch: number): Promise<void> {
+  /** DDIM inversion: map `batch` images in x (x_0) to latents at the last timestep, in place (labels: their classes, as in sampling). */
+  async invert(x: Float32Array, batch: number, labels?: ArrayLike<number>): Promise<void> {
     this.#reserve(x, batch);
     const { signal, onStep } = this.#hooks;
     const steps = this.#backward.length;
     for (let i = 0; i < steps; i++) {
       if (signal?.aborted) throw new AbortedError();
-      this.#t.fill(this.timesteps[i]!, 0, batch);
-      const out = await this.#model.run(x, this.#t, batch);
-      applyStep(this.#backward[i]!, x, out, batch, this.#size, out.length / batch, this.settings.clipDenoised, null);
+      const [out, outStride] = await this.#output(x, batch, i, labels);
+      applyStep(this.#backward[i]!, x, out, batch, this.#size, outStride, this.settings.clipDenoised, null);
       onStep?.({ direction: 'invert', step: i + 1, steps, batch });
     }
   }

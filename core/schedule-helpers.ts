@@ -28,6 +28,6 @@ export function roundHalfEven(x: number): number {
  */
 export function skipOrAll(totalSteps: number, steps: number | undefined, pick: (totalSteps: number, steps: number) => number[]): number[] {
   if (steps === undefined) return allTimesteps(totalSteps);
-  if (steps > totalSteps) throw new UserError(`skip_steps: expected at most total_steps (${totalSteps}), got ${steps}`);
+  if (steps > totalSteps) throw new UserError(`skip_steps: expected at most total_steps (${totalSteps}), got ${steps}`, { path: 'diffusion.params.skip_steps' });
   return pick(totalSteps, steps);
 }

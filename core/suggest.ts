@@ -31,8 +31,20 @@ export function nearest(input: string, valid: readonly string[]): string | undef
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
-/** ` (did you mean "x"?)`, or nothing. */
+/**
+ * Words that name a kind of thing rather than one of its names: `gpu` is nearest to `cpu` by
+ * spelling, but means the GPU providers.
+ */
+const MEANINGS: Readonly<Record<string, readonly string[]>> = {
+  gpu: ['cuda', 'webgpu'],
+  nvidia: ['cuda'],
+  'cuda-gpu': ['cuda'],
+};
+
+/** ` (did you mean "x"?)` (or `"x" or "y"` where a word means several), or nothing. */
 export function didYouMean(input: string, valid: readonly string[]): string {
+  const meant = (MEANINGS[input.toLowerCase()] ?? []).filter((name) => valid.includes(name));
+  if (meant.length > 0) return ` (did you mean ${meant.map((name) => `"${name}"`).join(' or ')}?)`;
   const hit = nearest(input, valid);
   return hit === undefined ? '' : ` (did you mean "${hit}"?)`;
 }

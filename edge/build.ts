@@ -93,6 +93,9 @@ const WRANGLER = `# Cloudflare Workers: \`npx wrangler deploy\` from this folder
 name = "ddim-toolkit"
 main = "worker.js"
 compatibility_date = "2025-09-01"
+# request.signal aborts when the client hangs up, so a left request stops between model calls.
+compatibility_flags = ["enable_request_signal"]
+# The bearer token: \`npx wrangler secret put DDIM_TOKEN\` (unset: no auth).
 find_additional_modules = true
 no_bundle = true
 rules = [
@@ -103,7 +106,7 @@ rules = [
 ]
 `;
 
-const WORKERD = `# Cloudflare's runtime, locally: npx workerd serve workerd.capnp [--socket-addr http=127.0.0.1:PORT]
+const WORKERD = `# Cloudflare's runtime, locally: [DDIM_TOKEN=...] npx workerd serve workerd.capnp [--socket-addr http=127.0.0.1:PORT]
 using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "ddim", worker = .ddim) ],
@@ -118,7 +121,9 @@ const ddim :Workerd.Worker = (
     (name = "ddpm_fashion_mnist.onnx", data = embed "ddpm_fashion_mnist.onnx"),
     (name = "ddpm_fashion_mnist.yaml", text = embed "ddpm_fashion_mnist.yaml"),
   ],
+  bindings = [ (name = "DDIM_TOKEN", fromEnvironment = "DDIM_TOKEN") ],
   compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["enable_request_signal"],
 );
 `;
 

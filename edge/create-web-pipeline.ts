@@ -7,8 +7,11 @@ import { configFromObject, configFromText } from '../core/config/validate-config
 import type { DdimConfig } from '../core/config/schema.ts';
 import { type WebModelOptions, loadWebModel, modelBytes } from '../core/model/onnx-web-model.ts';
 import { Pipeline } from '../core/pipeline.ts';
+import { withModelCard } from '../core/config/model-card-config.ts';
+import { readModelCard, withoutModelCard } from '../core/model/model-card.ts';
 import type { Registry } from '../core/registry.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
+import { yieldingModel } from './yielding-model.ts';
 
 export interface WebPipelineOptions {
   /** YAML text, a plain config object, or a validated config. */
@@ -35,10 +38,12 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * });
  */
 export async function createWebPipeline(options: WebPipelineOptions): Promise<Pipeline> {
-  const config: DdimConfig =
+  let config: DdimConfig =
     typeof options.config === 'string' ? configFromText(options.config, { onWarning: options.onWarning }) : configFromObject(options.config as Record<string, unknown>);
   const label = options.model instanceof Uint8Array ? (config.sampler.weights ?? 'model bytes') : String(options.model);
   const bytes = await modelBytes(options.model, label);
+  const card = readModelCard(bytes, label);
+  if (card) config = withModelCard(config, card, label);
   // onnxruntime-web's threaded loader imports its worker glue relative to a page origin: where
   // there is none (Deno, workers), it fails, so these runtimes run one thread unless told.
   const threads = config.sampler.intra_op_threads || ((globalThis as { location?: unknown }).location === undefined ? 1 : 0);
@@ -47,8 +52,11 @@ export async function createWebPipeline(options: WebPipelineOptions): Promise<Pi
     providers: config.sampler.providers,
     intraOpThreads: threads,
     expect: { channels: config.data.img_channels, size: config.data.img_size },
+    nullClass: config.model.null_class ?? undefined,
     onWarning: options.onWarning,
     wasmPaths: options.wasmPaths,
   });
-  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model, modelSha256: await sha256Hex(bytes), ownsModel: true });
+  // Each call yields first: the WebAssembly runs on this thread (see yielding-model.ts).
+  const networkSha256 = await sha256Hex(withoutModelCard(bytes));
+  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model: yieldingModel(model), modelSha256: await sha256Hex(bytes), networkSha256, card, ownsModel: true });
 }

@@ -3,9 +3,10 @@
  * the upload (Data, Text) instead of URLs, and onnxruntime-web loads through
  * ./workers-ort-loader.mjs. edge/build.ts --workers writes the entry that calls this.
  */
-import { type FetchHandler } from '../server/adapters/listening-server.ts';
 import { workerHandler } from '../server/adapters/workers.ts';
 import { createWebPipeline } from './create-web-pipeline.ts';
+import { edgeConfig } from './edge-defaults.ts';
+import { type EdgeHandler, edgeHandler } from './edge-handler.ts';
 
 export interface WorkersAssets {
   /** The YAML config's text. */
@@ -15,8 +16,7 @@ export interface WorkersAssets {
 }
 
 /** @example export default workersHandler({ config, model }); // config: Text module, model: Data module */
-export function workersHandler({ config, model }: WorkersAssets): FetchHandler {
-  return workerHandler({
-    pipeline: () => createWebPipeline({ config, model: new Uint8Array(model), wasmPaths: { mjs: './ort-loader.mjs' } }),
-  });
+export function workersHandler({ config, model }: WorkersAssets): EdgeHandler {
+  const pipeline = async () => createWebPipeline({ config: edgeConfig(config), model: new Uint8Array(model), wasmPaths: { mjs: './ort-loader.mjs' } });
+  return edgeHandler((authToken) => workerHandler({ pipeline, authToken }));
 }

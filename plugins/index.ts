@@ -13,8 +13,11 @@ import { sdedit } from './modes/sdedit/index.ts';
 import { trajectory } from './modes/trajectory/index.ts';
 import { linspace } from './schedules/linspace/index.ts';
 import { quad } from './schedules/quad/index.ts';
+import { quadFloat32 } from './schedules/quad-float32/index.ts';
 import { trailing } from './schedules/trailing/index.ts';
 import { uniform } from './schedules/uniform/index.ts';
+import { uniformLinspace } from './schedules/uniform-linspace/index.ts';
+import { uniformTrailing } from './schedules/uniform-trailing/index.ts';
 
 export const builtinPlugins: readonly Plugin[] = [
   sample,
@@ -28,6 +31,9 @@ export const builtinPlugins: readonly Plugin[] = [
   quad,
   linspace,
   trailing,
+  uniformLinspace,
+  uniformTrailing,
+  quadFloat32,
 ];
 
 /**

@@ -1,5 +1,3 @@
-import { AbortedError, PluginError, UserError } from '../core/errors.ts';
-
 /**
  * Every answer the service gives to a request it cannot serve: a status, a stable
  * machine-readable code, a readable message, and the request field at fault.
@@ -65,22 +63,4 @@ export class HttpError extends Error {
     if (this.retryAfter !== undefined) all['retry-after'] = String(this.retryAfter);
     return new Response(JSON.stringify(this.toJSON()), { status: this.status, headers: all });
   }
-}
-
-/**
- * Any error as an HttpError: HttpErrors as they are, a UserError (bad input the core
- * caught) as 400, anything else as 500 (a bug: the caller logs it).
- */
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof AbortedError) {
-    return new HttpError(499, 'client_closed_request', 'the client closed the request', { cause: error });
-  }
-  if (error instanceof UserError) {
-    return new HttpError(400, 'invalid_input', error.message, { cause: error });
-  }
-  if (error instanceof PluginError) {
-    return new HttpError(500, 'plugin_error', `${error.message}; this request failed, the service goes on`, { cause: error });
-  }
-  return new HttpError(500, 'internal', 'internal error: the request could not be completed; see the server log', { cause: error });
 }

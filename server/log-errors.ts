@@ -1,4 +1,5 @@
-import { type HttpError, toHttpError } from './http-error.ts';
+import type { HttpError } from './http-error.ts';
+import { toHttpError } from './to-http-error.ts';
 
 export type Log = (line: string) => void;
 

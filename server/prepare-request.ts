@@ -5,7 +5,7 @@
  */
 import { withOverrides } from '../core/config/validate-config.ts';
 import type { Override } from '../core/config/overrides.ts';
-import { RUN_OPTIONS, runOptionOverrides } from '../core/config/run-options.ts';
+import { runOptionOverrides } from '../core/config/run-options.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import { isUserError } from '../core/errors.ts';
 import type { Pipeline } from '../core/pipeline.ts';
@@ -13,26 +13,18 @@ import { type ModePlugin, modeInputs } from '../core/plugin.ts';
 import type { PreparedRun } from '../core/run-types.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { HttpError } from './http-error.ts';
+import { userErrorField } from './request-field.ts';
 import type { RequestBody } from './request-schemas.ts';
 import type { PreparedRequest } from './request-types.ts';
 import type { Uploads } from './read-payload.ts';
 import { requestInputs } from './request-inputs.ts';
 
 
-/** The request field that sets a config path: `sampler.n_samples` -> `n_samples`. */
-function fieldForConfigPath(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  if (path.startsWith('sampler.options.')) return `options.${path.slice('sampler.options.'.length)}`;
-  return RUN_OPTIONS.find((option) => option.path === path)?.name;
-}
-
 /** A UserError from the config or a plugin as a 400 naming the request field; other errors as they are. */
-function badRequest(error: unknown, fallbackField: string | undefined): unknown {
+function badRequest(error: unknown): unknown {
   if (error instanceof HttpError || !isUserError(error)) return error;
-  // Schedules report `skip_steps: ...`: their first word is the field when it is one.
-  const lead = /^([a-z_]+):/.exec(error.message)?.[1];
-  const field = fieldForConfigPath(error.path) ?? (lead && RUN_OPTIONS.some((o) => o.name === lead) ? lead : fallbackField);
-  return new HttpError(400, 'invalid_field', error.message, { field, cause: error });
+  const { field, message } = userErrorField(error);
+  return new HttpError(400, 'invalid_field', message, { field, cause: error });
 }
 
 function overridesFor(mode: ModePlugin, body: RequestBody, known: readonly string[]): Override[] {
@@ -100,15 +92,15 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   try {
     config = withOverrides(pipeline.config, overrides);
   } catch (error) {
-    throw badRequest(error, undefined);
+    throw badRequest(error);
   }
   checkOptionsUsed(body, config);
   const inputs = requestInputs(mode, body, uploads, pipeline.model.info, pipeline.host);
   let run: PreparedRun;
   try {
-    run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks });
+    run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks, nSamplesAsked: body.n_samples !== undefined });
   } catch (error) {
-    throw badRequest(error, 'skip_steps');
+    throw badRequest(error);
   }
   checkLimits(pipeline, run, body);
   const uploaded = [inputs.images, inputs.masks].filter((source) => source !== undefined);

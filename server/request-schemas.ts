@@ -83,7 +83,7 @@ export interface RequestBody extends v.InferOutput<v.ObjectSchema<typeof SHARED_
 export function requestSchemaFor(mode: ModePlugin): RequestSchema {
   const entries: Record<string, v.GenericSchema> = { ...SHARED_FIELDS };
   for (const name of mode.reads ?? []) {
-    const field = MODE_FIELDS[name];
+    const field = Object.hasOwn(MODE_FIELDS, name) ? MODE_FIELDS[name] : undefined;
     if (field) entries[name] = field;
   }
   for (const input of modeInputs(mode)) entries[input] = INPUT_FIELDS[input];

@@ -19,6 +19,10 @@ export const ResultSchema = v.pipe(
       }),
     ),
     model: v.object({ sha256: v.string() }),
+    warnings: v.pipe(
+      v.array(v.string()),
+      v.description('what the run passed over or changed without failing, one line each: fewer results than n_samples, masks resized and cropped'),
+    ),
     timings: v.object({ total_ms: v.number(), items_per_second: v.number() }),
   }),
   v.title('Result'),

@@ -19,6 +19,7 @@ export function resultBody(result: RequestResult): v.InferOutput<typeof ResultSc
     picture: info.picture,
     images: pngs.map((png, index) => ({ index, png: encodeBase64(png) })),
     model: { sha256: info.model.sha256 },
+    warnings: [...info.warnings],
     timings: { total_ms: Math.round(summary.timings.totalMs * 10) / 10, items_per_second: Math.round(summary.timings.itemsPerSecond * 100) / 100 },
   };
 }

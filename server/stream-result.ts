@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { toHttpError } from './http-error.ts';
+import { toHttpError } from './to-http-error.ts';
 import { type Log, logUnexpected } from './log-errors.ts';
 import { previewImages, progressBody, resultBody } from './result-body.ts';
 import type { Admission, RequestHooks, RequestResult } from './request-types.ts';

@@ -1,3 +1,4 @@
+import { MAX_DECODED_PIXELS } from '../core/io/bounded-png.ts';
 import type { ImageSource } from '../core/io/image-source.ts';
 import type { RunHost } from '../core/run-host.ts';
 import { HttpError } from './http-error.ts';
@@ -9,8 +10,12 @@ export interface Upload {
   readonly bytes: Uint8Array;
 }
 
-/** Larger inputs are refused before decoding: a small file can claim a huge canvas. */
-export const MAX_INPUT_PIXELS = 4096 * 4096;
+/**
+ * Larger inputs are refused before decoding: a small file can claim a huge canvas. The same
+ * budget as the portable decoder's, so that an upload the native server takes the edge takes too.
+ */
+export const MAX_INPUT_PIXELS = MAX_DECODED_PIXELS;
+const SIDE = Math.sqrt(MAX_INPUT_PIXELS);
 
 function format(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
   const b = bytes;
@@ -50,7 +55,7 @@ async function uploadPixels(decoder: ImageDecoder, upload: Upload): Promise<numb
     throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
   }
   if (meta.width * meta.height > MAX_INPUT_PIXELS) {
-    throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} are accepted`, { field });
+    throw new HttpError(413, 'image_too_large', `${field}: ${meta.width}x${meta.height} pixels; at most ${MAX_INPUT_PIXELS} (${SIDE}x${SIDE}) are accepted`, { field });
   }
   return meta.width * meta.height;
 }
@@ -102,6 +107,10 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
     async read(start, n, out) {
       await decodeUpTo(start + n);
       for (let i = 0; i < n; i++) out.set(pixels.subarray(at(start + i) * plane, (at(start + i) + 1) * plane), i * plane);
+    },
+    async sizes() {
+      const own = await Promise.all(uploads.map((upload) => decoder.imageSize(upload.bytes, upload.name)));
+      return Array.from({ length: count }, (_, i) => own[at(i)]!);
     },
   };
 }

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { RUN_OPTIONS } from '../core/config/run-options.ts';
 import { isPlainObject } from '../core/config/overrides.ts';
+import { RESERVED_KEYS, findStructureProblem } from '../core/config/structure-limits.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { type FieldIssue, HttpError } from './http-error.ts';
 import { describeReceived } from '../core/config/issue-message.ts';
@@ -25,7 +26,7 @@ export function fieldPath(path: readonly { type: string; key: unknown }[] | unde
 /** Why a field that is not in this mode's schema was refused. */
 function unknownFieldMessage(schemas: ReadonlyMap<string, RequestSchema>, mode: string, name: string): string {
   if (name === 'mode') return `set by the endpoint: POST /v1/modes/{${[...schemas.keys()].join('|')}}`;
-  const elsewhere = [...schemas].find(([other, schema]) => other !== mode && name in schema.entries)?.[0];
+  const elsewhere = [...schemas].find(([other, schema]) => other !== mode && Object.hasOwn(schema.entries, name))?.[0];
   if (elsewhere) return `not a field of /v1/${mode} (it belongs to /v1/${elsewhere})`;
   if (RUN_OPTIONS.some((option) => option.name === name.replaceAll('-', '_'))) {
     return 'cannot be set by a request: the model, the config file, files on the server and plugins are fixed when the service starts';
@@ -46,6 +47,18 @@ function describe(issue: v.BaseIssue<unknown>, schemas: ReadonlyMap<string, Requ
 }
 
 /**
+ * The body's shape within the limits before anything walks it: nesting depth, keys in all and
+ * no prototype key anywhere (valibot would drop one from `options` silently).
+ */
+function checkStructure(raw: unknown): void {
+  const problem = findStructureProblem(raw);
+  if (!problem) return;
+  const field = fieldPath(problem.path.map((key) => ({ type: typeof key === 'number' ? 'array' : 'object', key })));
+  const code = RESERVED_KEYS.has(String(problem.path.at(-1))) ? 'unknown_field' : 'invalid_field';
+  throw new HttpError(400, code, `${field ?? 'the body'}: ${problem.message}`, { field });
+}
+
+/**
  * Check a parsed body against a mode's request schema. Throws a 400 HttpError naming the
  * first bad field, with every issue listed.
  *
@@ -59,6 +72,7 @@ export function validateRequest(schemas: ReadonlyMap<string, RequestSchema>, mod
   }
   const schema = schemas.get(mode);
   if (!schema) throw new HttpError(404, 'not_found', `no mode "${mode}"; see /v1/plugins`);
+  checkStructure(raw);
   const result = v.safeParse(schema, raw);
   if (result.success) return result.output;
   const issues = result.issues.map((issue) => describe(issue, schemas, mode));

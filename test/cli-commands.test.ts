@@ -84,7 +84,7 @@ describe('ddim plugins', () => {
     expect(result.exitCode).toBe(0);
     const listed = JSON.parse(result.stdout) as { modes: Described[]; schedules: Described[] };
     expect(listed.modes.map((m) => m.name)).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
-    expect(listed.schedules.map((s) => s.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing', 'strided']);
+    expect(listed.schedules.map((s) => s.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing', 'uniform-linspace', 'uniform-trailing', 'quad-float32', 'strided']);
     const strided = listed.schedules.find((s) => s.name === 'strided')!;
     expect(strided.description).toBeString();
     expect(strided.options).toMatchObject({ type: 'object', properties: { stride: { type: 'integer', default: 100 } } });

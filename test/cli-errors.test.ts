@@ -21,7 +21,7 @@ describe('bad flags and config values', () => {
 
   test('unknown flags, schedules and modes list what is valid', async () => {
     expectUserError(await runCli(['sample', '--n_sample', '3']), 'unknown flag --n_sample', '--n_samples');
-    expectUserError(await runCli(['sample', '--skip_type', 'quadd', ...FAST]), 'unknown schedule "quadd". Must be one of [uniform, quad, linspace, trailing]');
+    expectUserError(await runCli(['sample', '--skip_type', 'quadd', ...FAST]), 'unknown schedule "quadd". Must be one of [uniform, quad, linspace, trailing, uniform-linspace, uniform-trailing, quad-float32]');
     expectUserError(await runCli(['sample', '--mode', 'interpolation', ...FAST]), 'unknown mode "interpolation". Must be one of [sample, interpolate, reconstruction, sdedit, inpaint, ilvr, trajectory]');
     expectUserError(await runCli(['sampel']), 'unknown command "sampel"');
   });
@@ -110,5 +110,26 @@ describe.skipIf(hasCudaBinaries)('execution providers without CUDA binaries', ()
 
   test('an unknown provider is refused by the config schema', async () => {
     expectUserError(await runCli(['sample', '--provider', 'tpu', ...FAST]), '--provider: expected one of cpu|cuda|webgpu, got "tpu"');
+  });
+});
+
+describe('suggestions and clean lines', () => {
+  test('a misspelt command gets "did you mean"', async () => {
+    expectUserError(await runCli(['smaple']), 'unknown command "smaple"; valid commands: sample, serve, eval, plugins, verify, help (did you mean "sample"?)');
+  });
+
+  test('--provider gpu is pointed at the GPU providers, not at cpu', async () => {
+    const result = await runCli(['sample', '--provider', 'gpu', ...FAST]);
+    expectUserError(result, '--provider: expected one of cpu|cuda|webgpu, got "gpu" (did you mean "cuda" or "webgpu"?)');
+    expect(result.stderr).not.toContain('"cpu"?');
+  });
+
+  test('a YAML error is one line that ends on where it is, not on a dangling colon', async () => {
+    const dir = tempDirSync();
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, 'data:\n  img_size: 32\n img_channels: 3\n');
+    const result = await runCli(['sample', '-c', config, '--save_dir', join(dir, 'out')]);
+    expectUserError(result, 'bad.yaml: not valid YAML: All mapping items must start at the same column at line 3, column 1');
+    expect(result.stderr.trimEnd()).toEndWith('at line 3, column 1');
   });
 });

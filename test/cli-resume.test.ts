@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { cliCommand, expectUserError, pngs, runCli } from './support/cli.ts';
+import { GRACEFUL_STOP, KILLED, cliCommand, expectUserError, pngs, runCli } from './support/cli.ts';
 import { PARITY, ROOT, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
 
 const FAST = ['--skip_steps', '4', '--quiet'];
@@ -68,7 +68,11 @@ describe('resuming', () => {
     child.kill('SIGINT');
     const code = await child.exited;
     expect(code).toBe(130);
-    expect(await new Response(child.stderr).text()).toContain('rerun the same command to continue');
+    // Stopped by the forwarded signal after its step, not killed by the supervisor.
+    const stderr = await new Response(child.stderr).text();
+    expect(stderr).toContain('rerun the same command to continue');
+    expect(stderr).toContain(GRACEFUL_STOP);
+    expect(stderr).not.toContain(KILLED);
     const leftovers = readdirSync(dir);
     expect(leftovers.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const written = leftovers.filter((f) => f.endsWith('.png'));

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { Pipeline, createDefaultRegistry, loadConfig, loadWebModel, memorySink, parseNpy, parseOverride } from '../index.ts';
 import { DENO, pngs, runCli } from './support/cli.ts';
 import { DEFAULT_CONFIG, DEFAULT_MODEL, ROOT, tempDirSync } from './support/fixtures.ts';
+import { gpuBranchProblems } from '../bench/gpu-branch.ts';
 
 const RUN = ['sample', '--n_samples', '3', '--skip_steps', '5', '--save_npy'];
-/** The native backend's limit for the same run on another provider (test/parity.test.ts). */
-const PROVIDER_TOLERANCE = 2.5e-4;
+/** Where the GPU branches run for certain: a lent GPU machine, with `deno run ... bench/gpu-check.ts`. */
+const GPU_CHECK = 'bench/gpu-check.ts';
 
 interface Run {
   readonly dir: string;
@@ -66,14 +67,12 @@ describe('webgpu on the native backend', () => {
   test('as given, it runs where a GPU answers and falls back where none does', async () => {
     const [cpu, webgpu] = [await sample(['--provider', 'cpu', '--quiet']), await sample(['--provider', 'webgpu', '--quiet'])];
     if (webgpu.providers[0] === 'cpu') {
+      console.log(`branch: native webgpu fell back to the CPU (no GPU answered): the fallback was checked, not the GPU branch (${GPU_CHECK} runs it on a GPU machine)`);
       expect(warnings(webgpu.stderr)).toHaveLength(1);
       expectSameBytes(webgpu.dir, cpu.dir);
     } else {
-      expect(webgpu.providers).toEqual(['webgpu']);
-      expect(warnings(webgpu.stderr)).toEqual([]);
-      const [ours, reference] = [samples(webgpu.dir), samples(cpu.dir)];
-      expect(ours.length).toBe(reference.length);
-      expect(Math.max(...ours.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThanOrEqual(PROVIDER_TOLERANCE);
+      console.log(`branch: native webgpu ran on ${webgpu.providers.join(', ')}: the GPU branch was checked`);
+      expect(gpuBranchProblems({ providers: webgpu.providers, warnings: warnings(webgpu.stderr), samples: samples(webgpu.dir) }, samples(cpu.dir))).toEqual([]);
     }
   });
 
@@ -110,7 +109,7 @@ describe('webgpu on the web backend', () => {
     expect(Buffer.from(webgpu.samples.buffer).equals(Buffer.from(wasm.samples.buffer))).toBe(true);
   });
 
-  test('under Deno (navigator.gpu, here with no hardware adapter) it says why and records what ran', async () => {
+  test('under Deno (navigator.gpu) it records what ran: webgpu where an adapter answers, else wasm with the reason', async () => {
     const script = `
       import { loadWebModel } from './core/model/onnx-web-model.ts';
       const notes = [];
@@ -122,11 +121,12 @@ describe('webgpu on the web backend', () => {
     const report = JSON.parse(child.stdout.toString().trim().split('\n').at(-1)!);
     expect(report.gpu).toBe('object');
     if (report.providers[0] === 'wasm') {
+      console.log(`branch: Deno's navigator.gpu had no adapter, the web backend fell back to wasm: the fallback was checked, not the GPU branch (${GPU_CHECK} runs it on a GPU machine)`);
       expect(report.notes).toHaveLength(1);
       expect(report.notes[0]).toMatch(/^execution provider "webgpu" is not available \(.+\); using wasm$/);
     } else {
-      expect(report.providers).toEqual(['webgpu']);
-      expect(report.notes).toEqual([]);
+      console.log(`branch: Deno's web backend ran on ${report.providers.join(', ')}: the GPU branch was checked`);
+      expect(gpuBranchProblems({ providers: report.providers, warnings: report.notes })).toEqual([]);
     }
   });
 

@@ -50,7 +50,7 @@ async function loadAndPrepare(file: string | undefined, words: readonly string[]
     const config = loadConfig(file ?? DEFAULT_CONFIG, { overrides });
     const pipeline = await createPipeline(config, { model });
     await pipeline.prepare();
-  });
+  }, 'either');
   return polluted() ?? problem;
 }
 
@@ -62,7 +62,7 @@ describe('fuzz: configs and overrides', () => {
       const { kind, bytes } = fuzzConfig(draws, DEFAULT_CONFIG, inputDir);
       const file = join(dir, `lib-${i}.yaml`);
       writeFileSync(file, bytes);
-      tally.record(`#${i} ${kind} (${file})`, await loadAndPrepare(file));
+      tally.record(`#${i} ${kind} (${file})`, await loadAndPrepare(file), 'either');
     }
     expect(tally.report()).toEqual([]);
   });
@@ -72,7 +72,7 @@ describe('fuzz: configs and overrides', () => {
     const tally = new FuzzTally('overrides (library)');
     for (let i = 0; i < LIBRARY_OVERRIDES; i++) {
       const words = Array.from({ length: 1 + draws.int(3) }, () => fuzzOverride(draws)).flat();
-      tally.record(`#${i} ${words.map(shortWord).join(' ')}`, await loadAndPrepare(undefined, words.filter((w) => w.includes('=') && !w.startsWith('-'))));
+      tally.record(`#${i} ${words.map(shortWord).join(' ')}`, await loadAndPrepare(undefined, words.filter((w) => w.includes('=') && !w.startsWith('-'))), 'either');
     }
     expect(tally.report()).toEqual([]);
   });
@@ -84,7 +84,7 @@ describe('fuzz: configs and overrides', () => {
       const file = join(dir, `cli-${i}.yaml`);
       writeFileSync(file, bytes);
       const save = join(dir, `cli-${i}-out`);
-      return { label: `#${i} ${kind}`, args: ['sample', '-c', file, '--save_dir', save, '--save_npy', '-q'], check: () => checkSamples(save) };
+      return { label: `#${i} ${kind}`, args: ['sample', '-c', file, '--save_dir', save, '--save_npy', '-q'], expects: 'either', check: () => checkSamples(save) };
     });
     const tally = new FuzzTally('configs (CLI)');
     await runCliCases(tally, cases);
@@ -97,11 +97,11 @@ describe('fuzz: configs and overrides', () => {
       const words = Array.from({ length: 1 + draws.int(3) }, () => fuzzOverride(draws)).flat();
       const save = join(dir, `flags-${i}-out`);
       const args = ['sample', '--n_samples', '2', '--skip_steps', '3', ...words, '--save_dir', save, '--save_npy', '-q'];
-      return { label: `#${i}`, args, check: () => checkSamples(save) };
+      return { label: `#${i}`, args, expects: 'either', check: () => checkSamples(save) };
     });
     // A valid run whose command line is 40,000 characters long (onnxruntime 1.30 reads it at start).
     const save = join(dir, 'flags-long-out');
-    cases.push({ label: 'a long command line', args: ['sample', '--n_samples', '1', '--skip_steps', '2', `sampler.options.note=${'x'.repeat(40_000)}`, '--save_dir', save, '-q'] });
+    cases.push({ label: 'a long command line', args: ['sample', '--n_samples', '1', '--skip_steps', '2', `sampler.options.note=${'x'.repeat(40_000)}`, '--save_dir', save, '-q'], expects: 'result' });
     const tally = new FuzzTally('overrides (CLI)');
     await runCliCases(tally, cases);
     expect(tally.report()).toEqual([]);

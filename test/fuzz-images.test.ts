@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { decodeImage } from '../core/io/images.ts';
 import { pngs, runCli } from './support/cli.ts';
 import { tempDirSync } from './support/fixtures.ts';
-import { type CliCase, FUZZ_SEED, FuzzTally, checkSamples, libraryVerdict, makeDraws, runCliCases } from './support/fuzz-harness.ts';
+import { type CliCase, FUZZ_SEED, FuzzTally, checkSamples, expectsOf, libraryVerdict, makeDraws, runCliCases } from './support/fuzz-harness.ts';
 import { type ImageDraw, SIDE, fuzzImage, imageName, plainPng, referencePixels } from './support/fuzz-images.ts';
 
 const LIBRARY_CASES = 300;
@@ -79,11 +79,11 @@ describe('fuzz: input images and masks', () => {
       const problem = (await libraryVerdict(async () => {
         await decodeImage(file, SIDE, 1, gray, 0);
         decoded = true;
-      })) ?? (await libraryVerdict(() => decodeImage(file, SIDE, 3, new Float32Array(3 * SIDE * SIDE), 0)));
+      }, expectsOf(draw))) ?? (await libraryVerdict(() => decodeImage(file, SIDE, 3, new Float32Array(3 * SIDE * SIDE), 0), expectsOf(draw)));
       let wrong: string | undefined;
       if (decoded && draw.broken) wrong = 'decoded a broken file';
       else if (decoded && draw.same && !gray.every((v, j) => v === reference[j])) wrong = 'pixels differ from the reference';
-      tally.record(`#${i} ${draw.kind} (${file})`, problem ?? wrong);
+      tally.record(`#${i} ${draw.kind} (${file})`, problem ?? wrong, expectsOf(draw));
     }
     expect(tally.report()).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('fuzz: input images and masks', () => {
       const save = join(dir, `inputs-${i}-out`);
       // A directory named a.png is skipped (not an image file), which leaves one input, not an error.
       const args = ['sample', '--mode', mode, '--input_dir', folder, ...RUN, '--save_dir', save];
-      cases.push({ label: `#${i} ${mode}: ${draw.kind}`, args, mustFail: draw.broken && draw.bytes !== undefined, check: draw.bytes === undefined ? () => checkSamples(save, 1) : resultCheck(save, draw, mode) });
+      cases.push({ label: `#${i} ${mode}: ${draw.kind}`, args, expects: draw.bytes === undefined ? 'result' : expectsOf(draw), check: draw.bytes === undefined ? () => checkSamples(save, 1) : resultCheck(save, draw, mode) });
     }
     const tally = new FuzzTally('input images (CLI)');
     await runCliCases(tally, cases);
@@ -116,11 +116,14 @@ describe('fuzz: input images and masks', () => {
       const save = join(dir, `masks-${i}-out`);
       const byDir = i >= CLI_MASK_CASES;
       let maskArgs: string[];
+      // A --mask_dir without a.png's mask is refused, whatever the drawn image.
+      let maskMissing = false;
       if (byDir) {
         // Masks take the inputs' names (a.png, b.png), whatever their format.
         const folder = join(dir, `masks-${i}`);
         mkdirSync(folder);
-        if (draws.random() < 0.9) place(join(folder, 'a.png'), draw);
+        maskMissing = draws.random() >= 0.9;
+        if (!maskMissing) place(join(folder, 'a.png'), draw);
         copyFileSync(maskFile, join(folder, 'b.png'));
         maskArgs = ['--mask_dir', folder];
       } else {
@@ -129,7 +132,7 @@ describe('fuzz: input images and masks', () => {
         maskArgs = ['--mask', file];
       }
       const args = ['sample', '--mode', 'inpaint', '--input_dir', inputs, ...maskArgs, ...RUN, '--save_dir', save];
-      cases.push({ label: `#${i} ${byDir ? '--mask_dir' : '--mask'}: ${draw.kind}`, args, mustFail: draw.broken, check: byDir ? () => checkSamples(save, 2) : resultCheck(save, draw, 'inpaint') });
+      cases.push({ label: `#${i} ${byDir ? '--mask_dir' : '--mask'}: ${draw.kind}`, args, expects: maskMissing ? 'refusal' : expectsOf(draw), check: byDir ? () => checkSamples(save, 2) : resultCheck(save, draw, 'inpaint') });
     }
     const tally = new FuzzTally('masks (CLI)');
     await runCliCases(tally, cases);

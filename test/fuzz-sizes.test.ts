@@ -52,19 +52,26 @@ describe('sizes that cannot fit', () => {
     await prepare('sampler.n_samples=1000000000', 'sampler.micro_batch=500');
   });
 
-  test('every size past its limit ends in one line naming the flag and what fits; small micro-batches run', async () => {
+  test('the memory guard counts the samples a micro-batch really holds: 2 samples with --micro_batch 10^8 prepare, in every mode that streams', async () => {
+    await prepare('sampler.n_samples=2', 'sampler.micro_batch=100000000');
+    await prepare('sampler.mode=trajectory', 'sampler.n_samples=2', 'sampler.micro_batch=100000000');
+    await prepare('sampler.mode=interpolate', 'sampler.n_interpolate=3', 'sampler.n_samples=2', 'sampler.micro_batch=100000000');
+  });
+
+  test('every size past its limit ends in one line naming the flag and what fits; small micro-batches and few samples in a huge micro-batch run', async () => {
     const hugeNoise = join(dir, 'huge-declared.npy');
     writeFileSync(hugeNoise, rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1, 32, 32), }", new Uint8Array(4096)));
     const save = (name: string) => join(dir, name);
     const refused = (label: string, args: string[], ...errorSays: string[]): CliCase => ({
       label,
       args: ['sample', ...args, '--save_dir', save(label), '-q'],
-      mustFail: true,
+      expects: 'refusal',
       errorSays,
     });
     const ran = (label: string, args: string[], count: number): CliCase => ({
       label,
       args: ['sample', ...args, '--skip_steps', '3', '--save_dir', save(label), '--save_npy', '-q'],
+      expects: 'result',
       check: () => checkSamples(save(label), count),
     });
     const tally = new FuzzTally('sizes (CLI)');

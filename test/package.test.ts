@@ -1,7 +1,8 @@
 /**
  * What a user does: pack the toolkit and the example plugin package as they would be published,
  * install both with `bun add` in a fresh project outside the repository, then run the installed
- * `ddim` bin on the plugin: named in a config, given with --plugin, and served over HTTP.
+ * `ddim` bin with Bun (`bunx --bun ddim`) on the plugin: named in a config, given with --plugin,
+ * and served over HTTP. test/package-node.test.ts installs it with npm and pnpm for Node and Deno.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,12 @@ import { packageInfo, parseModule } from './support/source-graph.ts';
 const EXAMPLE = join(ROOT, 'examples/ddim-plugin-example');
 const DEFAULT_MODEL_FILES = ['models/ddpm_fashion_mnist.onnx', 'models/ddpm_fashion_mnist.yaml', 'models/fashion_mnist_classifier.onnx', 'models/fashion_mnist_test_stats.json'];
 /** Every file the toolkit's tarball may hold; anything else (tests, bench, tools, runs, CI) is a leak. */
-const SHIPPED = /^(?:package\.json|README\.md|PLUGINS\.md|index\.ts|cli\.ts|server\.ts|(?:cli|server|core|eval|plugins|edge|web)\/.+\.ts|edge\/[^/]+\.mjs|web\/[^/]+\.(?:html|css)|web\/dist\/.+\.js|configs\/[^/]+\.yaml|models\/[^/]+)$/;
+const SHIPPED = /^(?:package\.json|README\.md|PLUGINS\.md|docs\/(?:[^/]+\/)?[^/]+\.(?:md|png)|index\.ts|cli\.ts|server\.ts|bin\/ddim\.js|lib\/.+\.(?:js|d\.ts|d\.ts\.map)|(?:cli|server|core|eval|plugins|edge|web)\/.+\.ts|edge\/[^/]+\.(?:mjs|sh)|web\/[^/]+\.(?:html|css)|web\/dist\/.+\.js|configs\/[^/]+\.yaml|models\/[^/]+)$/;
 const FORBIDDEN = /\.test\.ts$|^(?:test|bench|tools|runs|samples|examples|\.ci|node_modules)\/|^(?:tsconfig\.json|bunfig\.toml|bun\.lock|\.npmrc)$/;
 const SOURCE_DIRS = ['cli', 'server', 'core', 'eval', 'plugins'];
 const EXAMPLE_FILES = ['README.md', 'antithetic.ts', 'index.ts', 'package.json', 'stride.ts'];
+/** Sources that tsconfig.build.json leaves out of lib/: the browser page (bundled into web/dist) and the edge bundler (a Bun script). */
+const NOT_COMPILED = /^web\/page\/|^edge\/build\.ts$/;
 
 /** A user's config: the shipped model, the example plugin package by name, its mode and schedule. */
 const USER_CONFIG = `extends: ./node_modules/ddim-toolkit/models/ddpm_fashion_mnist.yaml
@@ -43,12 +46,9 @@ const cleanup: string[] = [];
 beforeAll(async () => {
   packs.dir = tempDir('ddim-pack-');
   cleanup.push(packs.dir);
-  [packs.toolkit, packs.example, lists.npm, lists.exampleNpm] = await Promise.all([
-    bunPack(ROOT, packs.dir),
-    bunPack(EXAMPLE, packs.dir),
-    npmPackFiles(ROOT),
-    npmPackFiles(EXAMPLE),
-  ]);
+  [packs.toolkit, packs.example, lists.exampleNpm] = await Promise.all([bunPack(ROOT, packs.dir), bunPack(EXAMPLE, packs.dir), npmPackFiles(EXAMPLE)]);
+  // After bun's pack: its prepack has built lib/ and web/dist/, which npm's list (scripts off) must hold too.
+  lists.npm = await npmPackFiles(ROOT);
   [lists.bun, lists.exampleBun] = await Promise.all([tarballFiles(packs.toolkit), tarballFiles(packs.example)]);
   project = await createProject([packs.toolkit, packs.example]);
   cleanup.push(project);
@@ -59,7 +59,8 @@ afterAll(() => {
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
-const ddim = (...args: string[]) => exec([join(project, 'node_modules/.bin/ddim'), ...args], project);
+/** As a Bun user runs the bin (`bunx --bun ddim`): Bun, whatever the bin's node shebang says, so a plugin package in TypeScript loads. */
+const ddim = (...args: string[]) => exec(['bun', 'x', '--bun', 'ddim', ...args], project);
 const runJson = (dir: string) => JSON.parse(readFileSync(join(project, dir, 'run.json'), 'utf8'));
 
 describe('the ddim-toolkit tarball', () => {
@@ -75,6 +76,15 @@ describe('the ddim-toolkit tarball', () => {
     expect(required.filter((file) => !lists.bun.includes(file))).toEqual([]);
   });
 
+  test('holds the JavaScript, .d.ts and source map of every module it ships in TypeScript, and nothing stale', () => {
+    const sources = lists.bun.filter((file) => file.endsWith('.ts') && !file.startsWith('lib/') && !NOT_COMPILED.test(file));
+    expect(sources.length).toBeGreaterThan(100);
+    const compiled = sources.flatMap((file) => ['.js', '.d.ts', '.d.ts.map'].map((ext) => `lib/${file.replace(/\.ts$/, ext)}`));
+    expect(compiled.filter((file) => !lists.bun.includes(file))).toEqual([]);
+    expect(lists.bun.filter((file) => file.startsWith('lib/') && !compiled.includes(file))).toEqual([]);
+    expect(lists.bun).toContain('bin/ddim.js');
+  });
+
   test('holds nothing else: no tests, fixtures, benchmarks, tools, runs or CI files', () => {
     expect(lists.bun.filter((file) => FORBIDDEN.test(file) || !SHIPPED.test(file))).toEqual([]);
   });
@@ -82,7 +92,7 @@ describe('the ddim-toolkit tarball', () => {
   test('imports no file it does not hold', () => {
     const own = packageInfo([{ path: 'package.json', text: readFileSync(join(ROOT, 'package.json'), 'utf8') }]);
     const missing: string[] = [];
-    for (const path of lists.bun.filter((file) => file.endsWith('.ts'))) {
+    for (const path of lists.bun.filter((file) => file.endsWith('.ts') && !file.startsWith('lib/'))) {
       const module = parseModule({ path, text: readFileSync(join(ROOT, path), 'utf8') }, own);
       for (const edge of module.imports) if (edge.target !== null && !lists.bun.includes(edge.target)) missing.push(`${path}:${edge.line} ${edge.specifier}`);
     }
@@ -136,7 +146,7 @@ describe('installed with bun add in a new project', () => {
   });
 
   test('`ddim serve` answers POST /v1/modes/antithetic with the plugin mode, then stops on SIGTERM', async () => {
-    const server = await serve([join(project, 'node_modules/.bin/ddim'), 'serve', '-c', 'ddim.yaml', '--host', '127.0.0.1', '--port', '0'], project);
+    const server = await serve(['bun', 'x', '--bun', 'ddim', 'serve', '-c', 'ddim.yaml', '--host', '127.0.0.1', '--port', '0'], project);
     try {
       expect(new URL(server.url).hostname).toBe('127.0.0.1');
       const response = await fetch(`${server.url}/v1/modes/antithetic`, {
@@ -158,7 +168,7 @@ describe('installed with bun add in a new project', () => {
   test('a ddim installed elsewhere (as with bun add -g) finds the plugin of the project it runs in', async () => {
     const global = await createProject([packs.toolkit], 'ddim-global-');
     cleanup.push(global);
-    const result = await execOk([join(global, 'node_modules/.bin/ddim'), 'plugins', '--plugin', 'ddim-plugin-example'], project);
+    const result = await execOk(['bun', join(global, 'node_modules/.bin/ddim'), 'plugins', '--plugin', 'ddim-plugin-example'], project);
     const listed = JSON.parse(result.stdout) as Record<'modes' | 'schedules', { name: string; options: unknown }[]>;
     expect(listed.modes.map((mode) => mode.name)).toContain('antithetic');
     expect(listed.schedules.find((schedule) => schedule.name === 'stride')?.options).toMatchObject({ properties: { stride: { minimum: 1 } } });

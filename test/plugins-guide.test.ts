@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNpy } from '../core/io/npy.ts';
 import { pngs, runCli } from './support/cli.ts';
+import { startServer } from './support/server.ts';
 import { ROOT } from './support/fixtures.ts';
 
 /** Code blocks whose info string names a file: ```ts strided.ts */
@@ -25,7 +26,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
 describe('PLUGINS.md', () => {
   test('its schedule and mode run as written, deterministic across micro-batches', async () => {
-    expect([...blocks.keys()].sort()).toEqual(['guide.yaml', 'halfway.ts', 'strided.ts']);
+    expect([...blocks.keys()].sort()).toEqual(['guide.yaml', 'halfway-error.json', 'halfway.ts', 'strided.ts']);
 
     const run = async (out: string, extra: string[] = []) => {
       const result = await runCli(['sample', '-c', join(DIR, 'guide.yaml'), '--save_dir', join(DIR, out), '--save_npy', '--quiet', ...extra]);
@@ -50,5 +51,19 @@ describe('PLUGINS.md', () => {
     const result = await runCli(['sample', '-c', join(DIR, 'guide.yaml'), 'sampler.options.strided.stride=0', '--save_dir', join(DIR, 'bad'), '--quiet']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('sampler.options.strided.stride')]);
+  });
+
+  test("its mode's UserError comes back over HTTP as the guide shows, naming the request field", async () => {
+    const server = await startServer({ config: join(DIR, 'guide.yaml') });
+    try {
+      const response = await server.post('/v1/modes/halfway', { options: { halfway: { at: 0.01 } } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual(JSON.parse(blocks.get('halfway-error.json')!));
+    } finally {
+      await server.stop();
+    }
+    const cli = await runCli(['sample', '-c', join(DIR, 'guide.yaml'), 'sampler.options.halfway.at=0.01', '--save_dir', join(DIR, 'bad-at'), '--quiet']);
+    expect(cli.exitCode).toBe(2);
+    expect(cli.stderr).toBe('error: sampler.options.halfway.at: 0.01 of 20 steps is no step; give a larger value\n');
   });
 });

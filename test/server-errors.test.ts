@@ -64,7 +64,7 @@ describe('bad input gets a 4xx JSON answer naming the field', () => {
 
   test('messages say what was expected and suggest the nearest name', async () => {
     expect(await expectError(await server.post('/v1/sample', { skip_type: 'quadd' }), 400, 'invalid_field')).toContain(
-      'Must be one of [uniform, quad, linspace, trailing] (did you mean "quad"?)',
+      'Must be one of [uniform, quad, linspace, trailing, uniform-linspace, uniform-trailing, quad-float32] (did you mean "quad"?)',
     );
     expect(await expectError(await server.post('/v1/sample', { n_sample: 2 }), 400, 'unknown_field')).toContain('did you mean "n_samples"?');
     expect(await expectError(await server.post('/v1/sample', { weights: 'x.onnx' }), 400, 'unknown_field')).toContain('fixed when the service starts');

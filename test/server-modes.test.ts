@@ -47,8 +47,8 @@ describe('modes over HTTP', () => {
     const response = await server.post('/v1/modes/noise-and-sample', { n_samples: 1, options: { 'noise-and-sample': { show_noise: 'yes' } } });
     expect(response.status).toBe(400);
     const { error }: any = await response.json();
-    expect(error.field).toBe('options.noise-and-sample');
-    expect(error.message).toContain('show_noise');
+    expect(error.field).toBe('options.noise-and-sample.show_noise');
+    expect(error.message).toStartWith('options.noise-and-sample.show_noise: ');
   });
 
   test('fields come from what a mode declares: images only where a mode takes them, n_interpolate only where it is read', async () => {

@@ -116,7 +116,7 @@ describe('GET endpoints', () => {
   test('/v1/plugins lists modes and schedules with JSON Schemas of their options', async () => {
     const plugins = v.parse(PluginsSchema, await json(await fetch(`${server.url}/v1/plugins`)));
     expect(plugins.modes.map((p) => p.name)).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
-    expect(plugins.schedules.map((p) => p.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing']);
+    expect(plugins.schedules.map((p) => p.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing', 'uniform-linspace', 'uniform-trailing', 'quad-float32']);
     expect(plugins.modes[0]!.description).toBe('draw n_samples images');
   });
 
@@ -140,7 +140,7 @@ describe('GET endpoints', () => {
     expect(sample.properties.seed.description).toContain('noise seed');
     expect(doc.components.schemas.InterpolateRequest.properties.n_interpolate).toMatchObject({ type: 'integer', minimum: 2 });
     expect(doc.components.schemas.ReconstructionRequest.properties.images.type).toBe('array');
-    expect(Object.keys(doc.components.schemas.PluginOptions.properties)).toEqual([...modes, 'uniform', 'quad', 'linspace', 'trailing']);
+    expect(Object.keys(doc.components.schemas.PluginOptions.properties)).toEqual([...modes, 'uniform', 'quad', 'linspace', 'trailing', 'uniform-linspace', 'uniform-trailing', 'quad-float32']);
     const post = doc.paths['/v1/sample'].post;
     expect(Object.keys(post.responses['200'].content).sort()).toEqual(['application/json', 'image/png', 'text/event-stream']);
     expect(post.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });

@@ -21,6 +21,9 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
+/** The execution providers a run recorded in its run.json: what really ran. */
+const providersOf = (dir: string): string[] => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).model.providers;
+
 // Reconstruction is left to the native test: its end-to-end figure is ill-conditioned by design.
 const cases = readdirSync(PARITY).filter((name) => existsSync(join(PARITY, name, 'case.json')) && !name.startsWith('reconstruction'));
 
@@ -32,20 +35,23 @@ describe('the web backend', () => {
       const out = tempDirSync();
       const result = await runCli(['sample', '-c', 'config.yaml', '--weights', TINY_MODEL, ...spec.args, '--backend', 'web', '--save_dir', out, '--save_npy', '--quiet'], { cwd: dir });
       expect(result.exitCode).toBe(0);
-      const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-      expect(run.model.providers).toEqual(['wasm']);
+      expect(providersOf(out)).toEqual(['wasm']);
       const ours = parseNpy(readFileSync(join(out, 'samples.npy'))).data as Float32Array;
       const expected = parseNpy(readFileSync(join(dir, 'expected.npy'))).data as Float32Array;
       expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(SAMPLES_TOLERANCE);
     });
   }
 
-  test('the shipped model: PNGs of the two backends differ by at most one level on few pixels', async () => {
+  test('the shipped model: both backends ran (cpu and wasm in run.json), and their PNGs differ by at most one level on few pixels', async () => {
     const flags = ['--n_samples', '16', '--skip_steps', '20', '--seed', '7', '--micro_batch', '16', '--quiet'];
     const native = tempDirSync();
     const web = tempDirSync();
     expect((await runCli(['sample', ...flags, '--save_dir', native])).exitCode).toBe(0);
     expect((await runCli(['sample', ...flags, '--backend', 'web', '--save_dir', web])).exitCode).toBe(0);
+    // Two different backends really ran (onnxruntime-node on the CPU, onnxruntime-web's
+    // WebAssembly): two native runs would pass the comparison below byte for byte.
+    expect(providersOf(native)).toEqual(['cpu']);
+    expect(providersOf(web)).toEqual(['wasm']);
     const tally: PixelDiff = { pixels: 0, differing: 0, largest: 0 };
     for (let i = 0; i < 16; i++) pixelDiff(readFileSync(join(native, `${i}.png`)), readFileSync(join(web, `${i}.png`)), tally);
     expect(tally.pixels).toBe(16 * 32 * 32);

@@ -12,10 +12,11 @@
  * that glue file, not from our bundle, which would run the page's code in every thread.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageUrl } from '../core/io/package-url.ts';
 
-const WEB = dirname(fileURLToPath(import.meta.url));
+const WEB = fileURLToPath(packageUrl('web/'));
 const PAGE = join(WEB, 'page');
 /** Written by `bun run build:web`, git-ignored, shipped in the package. */
 export const DIST = join(WEB, 'dist');

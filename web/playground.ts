@@ -10,13 +10,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageUrl } from '../core/io/package-url.ts';
 import { sha256Hex } from '../core/io/sha256.ts';
 import type { DdimConfig } from '../core/config/schema.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
 import type { Playground, PlaygroundFile } from '../server/routes/playground.ts';
 import { DIST, type PageScripts, PAGE_SCRIPTS, bundlePage } from './bundle.ts';
 
-const WEB = dirname(fileURLToPath(import.meta.url));
+/** The page and its stylesheet, from the package's web/ whether this module runs from its source or from dist/. */
+const WEB = fileURLToPath(packageUrl('web/'));
 
 const STATIC: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',

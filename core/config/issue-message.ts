@@ -19,7 +19,7 @@ function keysAt(schema: unknown, path: readonly string[]): string[] {
   let node: any = schema;
   for (const key of path) {
     while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
-    node = node?.entries?.[key];
+    node = node?.entries && Object.hasOwn(node.entries, key) ? node.entries[key] : undefined;
   }
   while (node?.wrapped || node?.pipe) node = node.wrapped ?? node.pipe[0];
   return node?.entries ? Object.keys(node.entries) : [];

@@ -1,30 +1,30 @@
 import { describe, expect, test } from 'bun:test';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configFile, messageOf } from '../../test/support/config-files.ts';
 import { SEED_CONFIGS, tempDirSync } from '../../test/support/fixtures.ts';
-import { ConfigError } from '../errors.ts';
 import { loadConfig } from './load-config.ts';
 import { parseOverride } from './overrides.ts';
 
-function configFile(dir: string, name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+/** The config files of a fixture folder: a README or a subfolder beside them is not a config. */
+const yamlFiles = (dir: string) => readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name)).map((entry) => entry.name);
 
 describe('loadConfig', () => {
   const seedDir = SEED_CONFIGS;
-  for (const file of readdirSync(seedDir)) {
+  test('the original configs are there to load (the fixture folder holds the four of the original code base)', () => {
+    expect(yamlFiles(seedDir).sort()).toEqual(['classifier_free_cifar10.yaml', 'ddpm_celebahq.yaml', 'ddpm_cifar10.yaml', 'ddpm_mnist.yaml']);
+  });
+
+  test('a README and a subfolder beside the configs are not taken for configs', () => {
+    const dir = tempDirSync();
+    writeFileSync(join(dir, 'a.yaml'), 'seed: 1\n');
+    writeFileSync(join(dir, 'b.yml'), 'seed: 2\n');
+    writeFileSync(join(dir, 'README.md'), '# where these came from\n');
+    mkdirSync(join(dir, 'old.yaml'));
+    expect(yamlFiles(dir).sort()).toEqual(['a.yaml', 'b.yml']);
+  });
+
+  for (const file of yamlFiles(seedDir)) {
     test(`loads the original ${file} as it is`, () => {
       const warnings: string[] = [];
       const config = loadConfig(join(seedDir, file), { onWarning: (w) => warnings.push(w) });

@@ -8,6 +8,7 @@ import { ConfigError, firstLine, oneLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
 import { getPath, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath } from './paths.ts';
+import { adoptRespaceNames } from './respace-names.ts';
 import { RUN_OPTIONS } from './run-options.ts';
 import { type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
 import {
@@ -27,9 +28,12 @@ export { configFromObject, configFromText, validateConfig, withOverrides, type L
 /** The top-level keys the toolkit itself reads, offered when an override names another. */
 const CONFIG_KEYS = ['seed', 'data', 'diffusion', 'sampler', 'server', 'plugins'];
 
+/** The keys of the original's training-only `model` section that the sampler reads. */
+const MODEL_KEYS = ['model.null_class'];
+
 /** Top-level keys a file may hold but an override may not set, and what to do instead. */
 const OVERRIDE_HINTS: Record<string, string> = {
-  model: ' (the sampler reads the network from an ONNX file: --weights FILE or sampler.weights=FILE)',
+  model: ' (the sampler reads the network from an ONNX file: --weights FILE or sampler.weights=FILE; of this section it reads model.null_class)',
   extends: ' (extends is read from a config file only)',
   train: ' (a training-only section: the sampler never reads it)',
   dataloader: ' (a training-only section: the sampler never reads it)',
@@ -61,7 +65,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${shown}: ${oneLine(firstLine(error))}`);
   }
-  const data = parseConfigYaml(text, shown);
+  const data = adoptRespaceNames(parseConfigYaml(text, shown), shown);
   resolvePathsIn(data, dirname(path));
 
   let base: Layer = { data: {}, origins: new Map() };
@@ -91,9 +95,9 @@ export function loadConfig(file: string | undefined, options: LoadConfigOptions 
     // Files may carry training-only sections, which the sampler never reads: an override
     // naming one (or any other key outside the sampler's) would silently do nothing.
     const key = override.path.split('.')[0]!;
-    if (!CONFIG_KEYS.includes(key)) {
+    if (!CONFIG_KEYS.includes(key) && !MODEL_KEYS.includes(override.path)) {
       const option = RUN_OPTIONS.find((o) => o.name === key || o.path.endsWith(`.${key}`));
-      const hint = OVERRIDE_HINTS[key] ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
+      const hint = (Object.hasOwn(OVERRIDE_HINTS, key) ? OVERRIDE_HINTS[key] : undefined) ?? (option ? ` (did you mean ${option.path}=… or --${option.name}?)` : didYouMean(key, CONFIG_KEYS));
       throw new ConfigError(`${override.origin}: unknown top-level key "${key}"; valid keys: ${CONFIG_KEYS.join(', ')}${hint}`, { path: key });
     }
   }

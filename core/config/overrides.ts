@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, quoteText } from '../errors.ts';
+import { RESERVED_KEYS } from './structure-limits.ts';
 
 /** One value set from outside the config file: a CLI flag, a dotted override, a request field. */
 export interface Override {
@@ -13,9 +14,6 @@ export interface Override {
 }
 
 const KEY_PATH = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/;
-
-/** Keys that would reach into JavaScript's object prototypes instead of the config. */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** An error if `key` is one no config may hold. */
 function checkKey(key: string, where: string): void {

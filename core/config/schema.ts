@@ -10,11 +10,26 @@ import { EXECUTION_PROVIDERS, MODEL_BACKENDS } from '../model/model.ts';
 import { parseShard } from '../sinks/shard.ts';
 
 const integer = (min: number) => v.pipe(v.number(), v.integer('expected an integer'), v.minValue(min, `expected an integer >= ${min}`));
+/** micro_batch when none is given: capped by the run's rows, and for a shard fitted to its range. */
+export const DEFAULT_MICRO_BATCH = 500;
+
 const positive = v.pipe(v.number(), v.gtValue(0, 'expected a number > 0'));
 
 export const DataSchema = v.looseObject({
+  /** The dataset's arguments, where the current original code base puts img_size (read as data.img_size). */
+  params: v.optional(v.looseObject({ img_size: v.optional(integer(1)) })),
   img_size: integer(1),
   img_channels: integer(1),
+  /** Classes of a class-conditional network (the original's configs have it; unconditional models ignore it). */
+  num_classes: v.optional(integer(1)),
+  /** Their names, in label order (default: the model card's, else "0", "1", …). */
+  class_names: v.optional(v.array(v.string())),
+});
+
+/** The original's network section is training-only, but for the label a conditional network takes for "no class". */
+export const ModelSchema = v.looseObject({
+  /** Default −1 (what tools/export_onnx.py's masked class embedding takes); DiT-style networks: num_classes. */
+  null_class: v.optional(v.nullable(v.pipe(v.number(), v.integer('expected an integer')))),
 });
 
 export const DiffusionParamsSchema = v.strictObject({
@@ -47,7 +62,7 @@ export const SamplerSchema = v.strictObject({
   providers: v.optional(v.pipe(v.array(v.picklist(EXECUTION_PROVIDERS)), v.minLength(1, 'expected at least one provider')), ['cpu']),
   intra_op_threads: v.optional(integer(0), 0),
   inter_op_threads: v.optional(integer(1), 1),
-  micro_batch: v.optional(integer(1), 500),
+  micro_batch: v.optional(integer(1), DEFAULT_MICRO_BATCH),
   n_samples: v.optional(integer(1), 16),
   /** A mode plugin's name (validated against the registry at run time). */
   mode: v.optional(v.string(), 'sample'),
@@ -61,6 +76,12 @@ export const SamplerSchema = v.strictObject({
   save_npy: v.optional(v.boolean(), false),
   /** A .npy file of initial noises x_T, used instead of the seeded ones. */
   noise: v.optional(v.nullable(v.string()), null),
+  /** Classifier-free guidance scale s of a conditional model (the original's): 0 unconditional, 1 conditional, > 1 guided. */
+  guidance_scale: v.optional(v.pipe(v.number(), v.finite('expected a finite number')), 1),
+  /** Sample K images of every class, class-major (item i has class ⌊i/K⌋); sets n_samples to num_classes·K. */
+  n_samples_each_class: v.optional(v.nullable(integer(1)), null),
+  /** One class (index or name) for every item. */
+  class: v.optional(v.nullable(v.union([v.pipe(v.number(), v.integer('expected an integer')), v.string()])), null),
   /** Options of plugins, keyed by plugin name. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
   /** "k/n": compute only shard k (0-based) of n of the items; "auto": k and n from the job engine's variables. */
@@ -114,6 +135,7 @@ export const ConfigSchema = v.looseObject({
     0,
   ),
   data: DataSchema,
+  model: v.optional(ModelSchema, {}),
   diffusion: v.optional(
     v.strictObject({ target: v.optional(v.string()), params: v.optional(DiffusionParamsSchema, {}) }),
     {},
@@ -129,6 +151,7 @@ export type DdimConfig = v.InferOutput<typeof ConfigSchema> & {
   readonly diffusion: { readonly params: v.InferOutput<typeof DiffusionParamsSchema> };
   readonly sampler: v.InferOutput<typeof SamplerSchema>;
   readonly server: v.InferOutput<typeof ServerSchema>;
+  readonly model: v.InferOutput<typeof ModelSchema>;
   /** The file it came from, when there is one. */
   readonly source?: string;
 };

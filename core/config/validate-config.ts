@@ -5,11 +5,14 @@
  */
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, firstLine, oneLine } from '../errors.ts';
+import { ConfigError, firstLine, oneLine, quoteText } from '../errors.ts';
 import { issueMessage } from './issue-message.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath, resolvePath } from './paths.ts';
+import { adoptDataParams } from './data-params.ts';
+import { adoptRespaceNames, adoptRespaceOverrides } from './respace-names.ts';
 import { ConfigSchema, type DdimConfig } from './schema.ts';
+import { MAX_NESTING, RESERVED_KEYS, findStructureProblem } from './structure-limits.ts';
 
 export interface LoadConfigOptions {
   /** Applied after the file, in order (CLI flags last, so they win). */
@@ -26,9 +29,6 @@ export interface Layer {
   readonly origins: Map<string, string>;
 }
 
-/** Keys that would reach into JavaScript's object prototypes when merged. */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** A value a message names without quoting it whole (it may be huge, or an alias bomb). */
 export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
@@ -36,14 +36,24 @@ export function describeValue(value: unknown): string {
   return typeof value === 'string' ? `"${oneLine(value).slice(0, 60)}"` : String(value);
 }
 
-/** Each leaf's dotted path → the file or flag that set it. */
+/**
+ * Each leaf's dotted path → the file or flag that set it. The value's shape is checked first
+ * (./structure-limits.ts), so that no deeper or larger value than a config needs is walked.
+ */
 export function recordOrigins(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
+  const problem = findStructureProblem(data);
+  if (problem) {
+    const path = [prefix, ...problem.path.map(String)].filter((key) => key !== '').join('.');
+    const reserved = RESERVED_KEYS.has(String(problem.path.at(-1)));
+    const why = reserved ? `"${String(problem.path.at(-1))}" cannot be a config key (it names a JavaScript object's prototype)` : problem.message;
+    throw new ConfigError(`${origin}: ${path === '' ? '(top level)' : quoteText(path, 200)}: ${why}`, { path });
+  }
+  recordLeaves(data, prefix, origin, origins);
+}
+
+function recordLeaves(data: unknown, prefix: string, origin: string, origins: Map<string, string>): void {
   if (isPlainObject(data)) {
-    for (const [key, value] of Object.entries(data)) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      if (RESERVED_KEYS.has(key)) throw new ConfigError(`${origin}: ${oneLine(path)}: "${key}" cannot be a config key (it names a JavaScript object's prototype)`, { path });
-      recordOrigins(value, path, origin, origins);
-    }
+    for (const [key, value] of Object.entries(data)) recordLeaves(value, prefix ? `${prefix}.${key}` : key, origin, origins);
   } else {
     origins.set(prefix, origin);
   }
@@ -68,8 +78,11 @@ export function parseConfigYaml(text: string, shown: string): Record<string, unk
     // logLevel 'error': a YAML warning (an unknown tag, say) must not print lines of its own.
     data = parseYaml(text, { logLevel: 'error' });
   } catch (error) {
-    // The parser recurses per level: a document nested thousands deep overflows the stack.
-    const reason = error instanceof RangeError ? 'nested too deeply' : firstLine(error);
+    // The parser recurses per level: a document nested thousands deep overflows the stack (the
+    // parser may wrap that RangeError in an error of its own). Its first line ends
+    // "at line 2, column 1:", introducing a code excerpt left out here.
+    const overflow = error instanceof RangeError || /call stack/i.test(firstLine(error));
+    const reason = overflow ? `nested too deeply (at most ${MAX_NESTING} levels are accepted)` : firstLine(error).replace(/:\s*$/, '');
     throw new ConfigError(`${shown}: not valid YAML: ${oneLine(reason)}`);
   }
   if (data === null || data === undefined) data = {};
@@ -81,8 +94,9 @@ export function parseConfigYaml(text: string, shown: string): Record<string, unk
  * Validate a raw (already merged) config object.
  * `origins` maps dotted paths to the file or flag that set them, for messages.
  */
-export function validateConfig(raw: Record<string, unknown>, origins: Map<string, string>, source?: string): DdimConfig {
-  const result = v.safeParse(ConfigSchema, raw);
+export function validateConfig(raw: Record<string, unknown>, givenOrigins: Map<string, string>, source?: string): DdimConfig {
+  const origins = new Map(givenOrigins);
+  const result = v.safeParse(ConfigSchema, adoptDataParams(raw, origins));
   if (!result.success) {
     const issue = result.issues[0];
     const keys = (issue.path ?? []).map((item) => String(item.key));
@@ -95,7 +109,8 @@ export function validateConfig(raw: Record<string, unknown>, origins: Map<string
     }
     origin ??= source ? displayPath(source) : 'config';
     const where = origin.startsWith('--') ? origin : `${origin}: ${dotted || '(top level)'}`;
-    throw new ConfigError(`${where}: ${issueMessage(issue, keys, ConfigSchema)}`, { path: dotted });
+    const hint = dotted === 'data.img_size' && issue.received === 'undefined' ? ' (data.img_size, or data.params.img_size as the current original code base writes it)' : '';
+    throw new ConfigError(`${where}: ${issueMessage(issue, keys, ConfigSchema)}${hint}`, { path: dotted });
   }
   const config = result.output as DdimConfig;
   const { betas, total_steps } = config.diffusion.params;
@@ -127,7 +142,7 @@ function checkBetaRange(config: DdimConfig, origins: Map<string, string>, source
 export function applyOverrides(layer: Layer, overrides: readonly Override[], cwd: string): Layer {
   const data = structuredClone(layer.data);
   const origins = new Map(layer.origins);
-  for (const override of overrides) {
+  for (const override of adoptRespaceOverrides(overrides)) {
     let value = override.value;
     if (PATH_KEYS.includes(override.path) && typeof value === 'string' && value !== '' && !isAbsolutePath(value)) value = resolvePath(cwd, value);
     if (override.path === 'plugins' && Array.isArray(value)) {
@@ -155,9 +170,10 @@ export function finishPaths(config: DdimConfig, cwd: string): DdimConfig {
 /** Build a config from an in-memory object (library use), validated the same way. */
 export function configFromObject(raw: Record<string, unknown>, options: LoadConfigOptions = {}): DdimConfig {
   const cwd = options.cwd ?? (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.() ?? '/';
+  const data = adoptRespaceNames(structuredClone(raw), 'config');
   const origins = new Map<string, string>();
-  recordOrigins(raw, '', 'config', origins);
-  const layer = applyOverrides({ data: structuredClone(raw), origins }, options.overrides ?? [], cwd);
+  recordOrigins(data, '', 'config', origins);
+  const layer = applyOverrides({ data, origins }, options.overrides ?? [], cwd);
   return finishPaths(validateConfig(layer.data, layer.origins), cwd);
 }
 

@@ -1,5 +1,5 @@
 /** Files that appear whole or not at all: written to a temp name, then renamed. */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 
 let counter = 0;
@@ -48,5 +48,23 @@ export class AtomicAppendFile {
     closeSync(this.#fd);
     this.#fd = null;
     rmSync(this.#temp, { force: true });
+  }
+}
+
+/**
+ * Rewrite a small file where it stands, for a disk so full that no temp file fits: allowed
+ * only when the new bytes fit in the blocks the file already holds, so the one write needs
+ * no space; the file is shortened after. Throws (and changes nothing) when it does not fit.
+ */
+export function overwriteInPlace(path: string, data: string): void {
+  const bytes = new TextEncoder().encode(data);
+  const fd = openSync(path, 'r+');
+  try {
+    const { blocks } = fstatSync(fd);
+    if (bytes.length > blocks * 512) throw Object.assign(new Error(`${path} has no room for ${bytes.length} bytes in place`), { code: 'ENOSPC' });
+    if (writeSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) throw new Error(`${path}: short write`);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
   }
 }

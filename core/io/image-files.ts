@@ -1,12 +1,12 @@
 import { oneLine, UserError } from '../errors.ts';
 import type { ImageSource } from './image-source.ts';
-import { decodeImage, listImages } from './images.ts';
+import { decodeImage, imageSize, listImageFolder } from './images.ts';
 
 /** Images under a directory (recursive, sorted), decoded on demand, one micro-batch at a time. */
 export function directoryImageSource(dir: string, size: number, channels: number, exclude?: string): ImageSource {
-  const files = listImages(dir, exclude);
-  if (files.length === 0) throw new UserError(`no images (.png, .jpg, .jpeg, .webp) found under input_dir ${oneLine(dir)}`);
-  return bytesImageSource(files, size, channels);
+  const { images, skipped } = listImageFolder(dir, exclude);
+  if (images.length === 0) throw new UserError(`no images (.png, .jpg, .jpeg, .webp) found under input_dir ${oneLine(dir)}`);
+  return { ...bytesImageSource(images, size, channels), skipped };
 }
 
 /** Images given as paths or encoded bytes (e.g. an upload), decoded on demand. */
@@ -21,5 +21,6 @@ export function bytesImageSource(items: readonly (string | Uint8Array)[], size: 
         await decodeImage(item, size, channels, out, i * plane, names?.[start + i]);
       }
     },
+    sizes: () => Promise.all(items.map((item, i) => imageSize(item, names?.[i]))),
   };
 }

@@ -18,6 +18,11 @@ const OVER_LIMIT = `more than ${MAX_INPUT_PIXELS} pixels (16383×16383), the mos
  * run's own save_dir inside dir) is skipped, so a run never reads its own results back.
  */
 export function listImages(dir: string, exclude?: string): string[] {
+  return listImageFolder(dir, exclude).images;
+}
+
+/** listImages, and the other files it passed over (relative to dir, sorted): not silently dropped. */
+export function listImageFolder(dir: string, exclude?: string): { images: string[]; skipped: string[] } {
   let stat;
   try {
     stat = statSync(dir);
@@ -26,6 +31,7 @@ export function listImages(dir: string, exclude?: string): string[] {
   }
   if (!stat.isDirectory()) throw new UserError(`input_dir is not a directory: ${oneLine(dir)}`);
   const found: string[] = [];
+  const others: string[] = [];
   const skipped = exclude === undefined ? undefined : resolve(exclude);
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
@@ -34,11 +40,12 @@ export function listImages(dir: string, exclude?: string): string[] {
         if (resolve(path) !== skipped) walk(path);
       }
       else if (IMAGE_EXTENSIONS.test(entry.name)) found.push(path);
+      else others.push(relative(dir, path));
     }
   };
   walk(dir);
   const key = (p: string) => relative(dir, p);
-  return found.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { images: found.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)), skipped: others.sort() };
 }
 
 /**
@@ -77,9 +84,10 @@ export async function decodeImage(
 }
 
 /** An encoded image's size from its header (sharp reads PNG, JPEG, WebP, …). */
-export async function imageSize(bytes: Uint8Array, name = 'image'): Promise<{ width: number; height: number }> {
+export async function imageSize(input: string | Uint8Array, name = typeof input === 'string' ? input : 'image'): Promise<{ width: number; height: number }> {
   try {
-    const meta = await sharp(bytes).metadata();
+    // The header only: the caller weighs the size against its own budget (the server's is smaller).
+    const meta = await sharp(input, { limitInputPixels: false }).metadata();
     return { width: meta.width ?? 0, height: meta.height ?? 0 };
   } catch (error) {
     throw new UserError(`cannot read image ${oneLine(name)}: ${oneLine(firstLine(error))}`);

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { oneLine, UserError } from '../errors.ts';
 import { bytesImageSource } from './image-files.ts';
 import type { ImageSource } from './image-source.ts';
-import { decodeImage } from './images.ts';
+import { decodeImage, imageSize } from './images.ts';
 
 /** The mask of each input, found under maskDir by the input's path relative to inputDir. */
 export function directoryMaskSource(maskDir: string, inputDir: string, inputs: ImageSource, size: number): ImageSource {
@@ -39,6 +39,9 @@ export function singleMaskSource(file: string, count: number, size: number): Ima
       })();
       const pixels = await decoded;
       for (let i = 0; i < n; i++) out.set(pixels, i * plane);
+    },
+    async sizes() {
+      return Array(count).fill(await imageSize(file));
     },
   };
 }

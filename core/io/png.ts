@@ -4,6 +4,7 @@
  */
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
 import { UserError, firstLine, oneLine } from '../errors.ts';
+import { MAX_DECODED_PIXELS, boundedPng } from './bounded-png.ts';
 
 /** PNG bytes of interleaved 8-bit pixels (1: grayscale, 2: gray + alpha, 3: RGB, 4: RGBA). */
 export async function encodePng(pixels: Uint8Array, width: number, height: number, channels: number): Promise<Uint8Array> {
@@ -20,16 +21,19 @@ export interface Pixels {
 
 /**
  * Decode PNG bytes to 8 bits per sample: palettes expanded to RGB(A), bit depths below 8
- * scaled up, 16-bit samples cut to their high byte (as libvips does).
+ * scaled up, 16-bit samples cut to their high byte (as libvips does). A size over `maxPixels`
+ * is refused before anything is allocated, and the image data is inflated no further than
+ * that size needs (./bounded-png.ts): a decompression bomb costs what its first rows cost.
  */
-export function decodePng(bytes: Uint8Array, name = 'image'): Pixels {
+export function decodePng(bytes: Uint8Array, name = 'image', maxPixels = MAX_DECODED_PIXELS): Pixels {
   const fail = (why: string) => new UserError(`cannot read image ${oneLine(name)}: ${why}`);
   // fast-png 8 unpacks interlaced images of 1, 2 or 4 bits per sample wrongly: refused, not misread.
   if (bytes.length >= 29 && bytes[24]! < 8 && bytes[28] === 1) throw fail(`an interlaced PNG of ${bytes[24]} bits per sample; save it non-interlaced or at 8 bits`);
+  const bounded = boundedPng(bytes, name, maxPixels);
   let png;
   let palette: Uint8Array | undefined;
   try {
-    png = decode(bytes);
+    png = decode(bounded);
     if (png.palette) palette = convertIndexedToRgb(png);
   } catch (error) {
     throw fail(`not a readable PNG (${oneLine(firstLine(error))})`);

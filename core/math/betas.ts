@@ -48,14 +48,26 @@ export function betaSchedule(params: BetaParams): Float64Array {
   }
 }
 
-/** ᾱ_t = Π(1 − β) accumulated in float64, then rounded to float32 like the reference. */
-export function alphasCumprod(params: BetaParams): Float32Array {
+/** The forward process of a model: its βs and the ᾱ the engine steps with, both indexed by t = 0..T−1. */
+export interface DiffusionChain {
+  /** β_t in float64, as the beta schedule (or the config's list) gives them. */
+  readonly betas: Float64Array;
+  /** ᾱ_t = Π_{s≤t}(1 − β_s), accumulated in float64, then rounded to float32 like the reference. */
+  readonly alphasCumprod: Float32Array;
+}
+
+export function diffusionChain(params: BetaParams): DiffusionChain {
   const betas = betaSchedule(params);
-  const out = new Float32Array(betas.length);
+  const alphas = new Float32Array(betas.length);
   let product = 1;
   for (let i = 0; i < betas.length; i++) {
     product *= 1 - betas[i]!;
-    out[i] = product;
+    alphas[i] = product;
   }
-  return out;
+  return { betas, alphasCumprod: alphas };
+}
+
+/** ᾱ_t = Π(1 − β) accumulated in float64, then rounded to float32 like the reference. */
+export function alphasCumprod(params: BetaParams): Float32Array {
+  return diffusionChain(params).alphasCumprod;
 }

@@ -12,6 +12,14 @@ export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda',
 export type ModelBackend = 'native' | 'web';
 export const MODEL_BACKENDS: readonly ModelBackend[] = ['native', 'web'];
 
+/** The label input of a class-conditional network: integer labels [B]. */
+export interface ClassInput {
+  readonly name: string;
+  readonly type: 'int64' | 'int32';
+  /** The label fed for "no class" (unconditional rows): −1 unless model.null_class or the model card says otherwise. */
+  readonly nullClass: number;
+}
+
 export interface ModelInfo {
   /** The model file, as given. */
   readonly path: string;
@@ -24,6 +32,8 @@ export interface ModelInfo {
   readonly width: number;
   /** Output values per sample: channels·H·W, or twice that for learned-variance models. */
   readonly outputSize: number;
+  /** The class-label input of a conditional network (x, t, y); absent for (x, t) networks. */
+  readonly classInput?: ClassInput;
   /** Execution providers the session was created with, in priority order: after a fallback, those that ran. */
   readonly providers: readonly ExecutionProvider[];
 }
@@ -33,8 +43,10 @@ export interface DiffusionModel {
   /**
    * Evaluate the network on `batch` samples of x (batch·C·H·W values) at per-sample
    * timesteps. The returned array is owned by the model and valid until the next call.
+   * `labels` (one per sample) feed a conditional network's class input; without them, or
+   * for a label < 0, it gets its null class. A two-input network ignores them.
    */
-  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number): Promise<Float32Array>;
+  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number, labels?: ArrayLike<number>): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 
@@ -48,4 +60,6 @@ export interface ModelOptions {
   readonly onWarning?: (message: string) => void;
   /** Expected input geometry (from the config): checked before any sampling. */
   readonly expect?: { readonly channels: number; readonly size: number };
+  /** The label a conditional network takes for "no class" (default −1: the export tool's masked embedding). */
+  readonly nullClass?: number;
 }

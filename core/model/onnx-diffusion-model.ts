@@ -1,6 +1,6 @@
 /** A DiffusionModel over an ONNX session of either backend: an image input x [B,C,H,W] and a timestep input t [B]. */
 import { UserError, oneLine } from '../errors.ts';
-import type { DiffusionModel, ExecutionProvider, ModelInfo, ModelOptions, TimestepType } from './model.ts';
+import type { ClassInput, DiffusionModel, ExecutionProvider, ModelInfo, ModelOptions, TimestepType } from './model.ts';
 import { type InferenceSession, type OnnxTensor, type TensorData, type TensorType, ortMessage, releaseOnError, staticDim, tensorMetadata } from './onnx-common.ts';
 
 const TIMESTEP_TYPES: readonly TimestepType[] = ['int64', 'int32', 'float32', 'float64'];
@@ -23,24 +23,53 @@ function timestepArray(type: TimestepType, length: number): TimestepArray {
 /** Names, types and geometry of a diffusion network's inputs and output. */
 type DiffusionSignature = Omit<ModelInfo, 'path' | 'outputSize' | 'providers'>;
 
+type InputMeta = ReturnType<typeof tensorMetadata>;
+
+const LABEL_TYPES = ['int64', 'int32'] as const;
+const LABEL_NAME = /^(y|labels?|class(es)?|class_labels?|cond(ition)?|c)$/i;
+const TIMESTEP_NAME = /^(t|timesteps?|time|sigmas?|noise_labels?)$/i;
+
+/**
+ * Which of the two non-image inputs of an (x, t, y) network is the timestep and which the
+ * class label: their names say (t, timestep / y, label, class); else a float input is the
+ * timestep; else the order of the original's forward(X, T, y).
+ */
+function timestepAndLabel(names: readonly string[], metas: readonly InputMeta[], rest: readonly number[]): [number, number] {
+  const [a, b] = rest as [number, number];
+  if (LABEL_NAME.test(names[a]!) || TIMESTEP_NAME.test(names[b]!)) return [b, a];
+  if (LABEL_NAME.test(names[b]!) || TIMESTEP_NAME.test(names[a]!)) return [a, b];
+  const isFloat = (i: number) => metas[i]?.type === 'float32' || metas[i]?.type === 'float64';
+  if (isFloat(a) !== isFloat(b)) return isFloat(a) ? [a, b] : [b, a];
+  return [a, b];
+}
+
+function describeInputs(session: InferenceSession): string {
+  return session.inputNames.map(oneLine).join(', ');
+}
+
 /** Reads the signature from the file's metadata, with the config's geometry where the file leaves it open. */
-function readSignature(session: InferenceSession, path: string, expect: ModelOptions['expect']): DiffusionSignature {
-  if (session.inputNames.length !== 2 || session.outputNames.length < 1) {
+function readSignature(session: InferenceSession, path: string, options: ModelOptions): DiffusionSignature {
+  const { expect } = options;
+  const count = session.inputNames.length;
+  if ((count !== 2 && count !== 3) || session.outputNames.length < 1) {
     throw new UserError(
-      `model ${path} has inputs [${session.inputNames.map(oneLine).join(', ')}]; expected two: an image x [B,C,H,W] and a timestep t [B]`,
+      `model ${path} has inputs [${describeInputs(session)}]; expected an image x [B,C,H,W], a timestep t [B] and, for a class-conditional network, labels y [B]`,
     );
   }
-  // The image input is the 4-D one; the other is the timestep, whatever they are called.
+  // The image input is the 4-D one; the others are the timestep and the labels, whatever they are called.
   const metas = session.inputNames.map((name) => tensorMetadata(session, name, true));
   const found = metas.findIndex((m) => m !== undefined && m.shape.length === 4);
   const imageIndex = found === -1 ? 0 : found;
   const imageMeta = metas[imageIndex];
   const inputName = session.inputNames[imageIndex]!;
-  const timestepName = session.inputNames[1 - imageIndex]!;
-  const timestepType = (metas[1 - imageIndex]?.type ?? 'int64') as TimestepType;
+  const rest = session.inputNames.map((_, i) => i).filter((i) => i !== imageIndex);
+  const [timestepIndex, labelIndex] = count === 3 ? timestepAndLabel(session.inputNames, metas, rest) : [rest[0]!, -1];
+  const timestepName = session.inputNames[timestepIndex]!;
+  const timestepType = (metas[timestepIndex]?.type ?? 'int64') as TimestepType;
   if (!TIMESTEP_TYPES.includes(timestepType)) {
     throw new UserError(`model ${path}: timestep input "${oneLine(timestepName)}" has type ${timestepType}; supported: ${TIMESTEP_TYPES.join(', ')}`);
   }
+  const classInput = labelIndex === -1 ? undefined : readClassInput(session.inputNames[labelIndex]!, metas[labelIndex], path, options.nullClass ?? -1);
   const channels = staticDim(imageMeta?.shape[1]) ?? expect?.channels;
   const height = staticDim(imageMeta?.shape[2]) ?? expect?.size;
   const width = staticDim(imageMeta?.shape[3]) ?? expect?.size;
@@ -53,13 +82,40 @@ function readSignature(session: InferenceSession, path: string, expect: ModelOpt
         `data.img_channels=${expect.channels}, data.img_size=${expect.size}`,
     );
   }
-  return { inputName, timestepName, outputName: session.outputNames[0]!, timestepType, channels, height, width };
+  const signature = { inputName, timestepName, outputName: session.outputNames[0]!, timestepType, channels, height, width };
+  return classInput ? { ...signature, classInput } : signature;
 }
 
-type RunDiffusion = (x: Float32Array, t: ArrayLike<number>, batch: number) => Promise<OnnxTensor>;
+function readClassInput(name: string, meta: InputMeta, path: string, nullClass: number): ClassInput {
+  const type = meta?.type ?? 'int64';
+  if (!(LABEL_TYPES as readonly string[]).includes(type) || (meta && meta.shape.length !== 1)) {
+    throw new UserError(
+      `model ${path}: class input "${oneLine(name)}" is ${type} [${meta?.shape.join(',') ?? ''}]; expected integer labels [B] (int64 or int32)`,
+    );
+  }
+  return { name, type: type as ClassInput['type'], nullClass };
+}
+
+type RunDiffusion = (x: Float32Array, t: ArrayLike<number>, batch: number, labels?: ArrayLike<number>) => Promise<OnnxTensor>;
 
 /** Makes a tensor of the onnxruntime package that made the session (node or web). */
 export type TensorFactory = (type: TensorType, data: TensorData, dims: readonly number[]) => OnnxTensor;
+
+/** Writes a call's labels into a reused array of the class input's type; none or < 0: the null class. */
+function labelWriter(classInput: ClassInput | undefined): (labels: ArrayLike<number> | undefined, batch: number) => BigInt64Array | Int32Array {
+  const nullClass = classInput?.nullClass ?? -1;
+  const make = (length: number) => (classInput?.type === 'int32' ? new Int32Array(length) : new BigInt64Array(length));
+  let array = make(0);
+  return (labels, batch) => {
+    if (array.length < batch) array = make(batch);
+    for (let i = 0; i < batch; i++) {
+      const label = labels === undefined || labels[i]! < 0 ? nullClass : labels[i]!;
+      if (array instanceof BigInt64Array) array[i] = BigInt(label);
+      else array[i] = label;
+    }
+    return array.length === batch ? array : array.subarray(0, batch);
+  };
+}
 
 function diffusionRunner(session: InferenceSession, signature: DiffusionSignature, createTensor: TensorFactory): RunDiffusion {
   const { inputName, timestepName, outputName, timestepType, channels, height, width } = signature;
@@ -72,11 +128,13 @@ function diffusionRunner(session: InferenceSession, signature: DiffusionSignatur
     else for (let i = 0; i < batch; i++) timesteps[i] = values[i]!;
     return timesteps.length === batch ? timesteps : timesteps.subarray(0, batch);
   };
-  return async (x, t, batch) => {
+  const setLabels = labelWriter(signature.classInput);
+  return async (x, t, batch, labels) => {
     const feeds: Record<string, OnnxTensor> = {
       [inputName]: createTensor('float32', x.length === batch * size ? x : x.subarray(0, batch * size), [batch, channels, height, width]),
       [timestepName]: createTensor(timestepType, setTimesteps(t, batch), [batch]),
     };
+    if (signature.classInput) feeds[signature.classInput.name] = createTensor(signature.classInput.type, setLabels(labels, batch), [batch]);
     const results = await session.run(feeds);
     return results[outputName]!;
   };
@@ -110,8 +168,9 @@ async function probeOutputSize(run: RunDiffusion, signature: DiffusionSignature,
           'the sampler needs a batch dimension it can set (symbolic, e.g. "batch"), or a fixed batch of 1 with --micro_batch 1',
       );
     }
+    const label = signature.classInput ? ` and ${oneLine(signature.classInput.name)} [1] = ${signature.classInput.nullClass} (the null class; model.null_class sets another)` : '';
     throw new UserError(
-      `model ${path} does not accept ${oneLine(inputName)} [1,${channels},${height},${width}] float32 with ${oneLine(timestepName)} [1] ${timestepType}: ${reason}`,
+      `model ${path} does not accept ${oneLine(inputName)} [1,${channels},${height},${width}] float32 with ${oneLine(timestepName)} [1] ${timestepType}${label}: ${reason}`,
     );
   }
 }
@@ -126,14 +185,14 @@ function firstNonFinite(values: Float32Array, length: number): number {
  * cannot get) or an output of another size than the probe's is the model file's fault, and
  * ends the run with one line naming it instead of an onnxruntime stack trace or garbage.
  */
-function checkedRunner(run: RunDiffusion, info: ModelInfo, fixedBatch: number | undefined): (x: Float32Array, t: ArrayLike<number>, batch: number) => Promise<Float32Array> {
+function checkedRunner(run: RunDiffusion, info: ModelInfo, fixedBatch: number | undefined): DiffusionModel['run'] {
   const { path, inputName, outputName, outputSize } = info;
-  return async (x, t, batch) => {
+  return async (x, t, batch, labels) => {
     const fed = firstNonFinite(x, batch * info.channels * info.height * info.width);
     if (fed !== -1) throw new UserError(`sampling diverged: the model's input holds ${x[fed]} at timestep ${t[0]}; check the diffusion parameters (β, η)`);
     let out: OnnxTensor;
     try {
-      out = await run(x, t, batch);
+      out = await run(x, t, batch, labels);
     } catch (error) {
       const reason = ortMessage(error);
       const hint = fixedBatch !== undefined && fixedBatch !== batch
@@ -171,7 +230,7 @@ export async function diffusionModelOf(
   const { signature, run, fixedBatch, outputSize } = await releaseOnError(session, async () => {
     // Messages quote the path and the file's names on one line, whatever they hold.
     const shown = oneLine(path);
-    const signature = readSignature(session, shown, options.expect);
+    const signature = readSignature(session, shown, options);
     const fixedBatch = staticDim(tensorMetadata(session, signature.inputName, true)?.shape[0]);
     const run = diffusionRunner(session, signature, createTensor);
     return { signature, run, fixedBatch, outputSize: await probeOutputSize(run, signature, shown, fixedBatch) };
@@ -181,9 +240,9 @@ export async function diffusionModelOf(
   let disposed = false;
   return {
     info,
-    async run(x, t, batch) {
+    async run(x, t, batch, labels) {
       if (disposed) throw new Error('model used after dispose()');
-      return checked(x, t, batch);
+      return checked(x, t, batch, labels);
     },
     async dispose() {
       if (disposed) return;

@@ -138,8 +138,8 @@ function fallback(providers: readonly ExecutionProvider[], provider: ExecutionPr
   if (rest.length > 0) return rest;
   if (provider === 'webgpu') return ['cpu'];
   throw new UserError(
-    `${why}; valid here: cpu. CUDA needs onnxruntime-node installed with its CUDA binaries ` +
-      '(onnxruntime-node-install=cuda12) on a machine with an NVIDIA GPU',
+    `${why}; valid here: cpu. CUDA needs onnxruntime-node's CUDA binaries on a machine with an NVIDIA GPU: ` +
+      'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (docs/INSTALL.md)',
   );
 }
 

@@ -12,7 +12,7 @@ import { diffusionModelOf } from './onnx-diffusion-model.ts';
 
 type Ort = typeof import('onnxruntime-web');
 
-export interface WebModelOptions extends Pick<ModelOptions, 'expect' | 'intraOpThreads' | 'onWarning' | 'providers'> {
+export interface WebModelOptions extends Pick<ModelOptions, 'expect' | 'intraOpThreads' | 'onWarning' | 'providers' | 'nullClass'> {
   /** How the model is named in messages and run records (a path or URL). */
   readonly label?: string;
   /**

@@ -103,4 +103,59 @@ describe('StepScheduler', () => {
     a.close();
     b.close();
   });
+
+  /** The real model, but its first call answers only when `release` is called (never, if not). */
+  function heldFirstCall(): { model: DiffusionModel; release: () => void } {
+    let release = () => {};
+    let first = true;
+    const held: DiffusionModel = {
+      info: model.info,
+      run: (x, t, batch) => {
+        if (!first) return model.run(x, t, batch);
+        first = false;
+        const answer = model.run(x.slice(), Array.from(t), batch).then((out) => out.slice());
+        return new Promise((resolve) => (release = () => void answer.then(resolve)));
+      },
+      dispose: async () => {},
+    };
+    return { model: held, release: () => release() };
+  }
+
+  test('when the request driving the pump ends mid-call and the call never returns, a waiting lane runs its rows again', async () => {
+    // As on a Workers runtime, where an ended request's continuations never run.
+    const { model: held } = heldFirstCall();
+    const scheduler = new StepScheduler(held, { maxBatch: 4 });
+    const controller = new AbortController();
+    const driver = scheduler.lane(controller.signal);
+    const waiting = scheduler.lane();
+    const x = inputs(2, 50);
+    const cancelled = driver.run(inputs(1, 60), Int32Array.of(100), 1);
+    const kept = waiting.run(x, Int32Array.of(400, 800), 2);
+    while (scheduler.stats.modelCalls === 0) await Bun.sleep(1);
+    controller.abort();
+    await expect(cancelled).rejects.toBeInstanceOf(AbortedError);
+    expect(await kept).toEqual(await solo(x, [400, 800]));
+    expect(scheduler.stats.modelCalls).toBe(2); // the lost call, then its rows again
+    const again = inputs(1, 70);
+    expect(await waiting.run(again, Int32Array.of(5), 1)).toEqual(await solo(again, [5]));
+    waiting.close();
+  });
+
+  test('when the request driving the pump ends mid-call and the call does return, the waiting lane takes its answer', async () => {
+    const { model: held, release } = heldFirstCall();
+    const scheduler = new StepScheduler(held, { maxBatch: 4 });
+    const controller = new AbortController();
+    const driver = scheduler.lane(controller.signal);
+    const waiting = scheduler.lane();
+    const x = inputs(1, 80);
+    const cancelled = driver.run(inputs(1, 90), Int32Array.of(100), 1);
+    const kept = waiting.run(x, Int32Array.of(600), 1);
+    while (scheduler.stats.modelCalls === 0) await Bun.sleep(1);
+    controller.abort();
+    release();
+    await expect(cancelled).rejects.toBeInstanceOf(AbortedError);
+    expect(await kept).toEqual(await solo(x, [600]));
+    expect(scheduler.stats.modelCalls).toBe(1);
+    waiting.close();
+  });
 });

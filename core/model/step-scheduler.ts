@@ -12,11 +12,14 @@
  *
  * So samples from different requests at different steps share model calls, while what
  * happens to a sample between model calls is exactly what the CLI does. A row's output
- * depends only on its input and timestep, never on its batch mates: results do not
- * depend on the load.
+ * depends only on its input, timestep and class label, never on its batch mates: results
+ * do not depend on the load. Each row carries its label (a guided step's rows with and
+ * without the class), so rows of different requests and classes share calls too.
  */
-import { AbortedError } from '../errors.ts';
 import type { DiffusionModel, ModelInfo } from './model.ts';
+import { Lane, type LaneHost, type SchedulerLane, copyFloats } from './scheduler-lane.ts';
+
+export type { SchedulerLane } from './scheduler-lane.ts';
 
 export interface StepSchedulerOptions {
   /** Most rows (samples at one step each) in one model call. */
@@ -41,12 +44,6 @@ export interface SchedulerStats {
   readonly modelMs: number;
 }
 
-/** A request's view of the shared model. close() when the request ends. */
-export interface SchedulerLane extends DiffusionModel {
-  /** Detach: queued rows are dropped and a waiting call rejects with AbortedError. */
-  close(reason?: string): void;
-}
-
 /**
  * Resolves after pending microtasks, so continuations of finished steps can queue their next
  * rows, and after pending I/O, so a server stays answerable (health, a client's hang-up)
@@ -58,92 +55,6 @@ const nextMacrotask: () => Promise<void> =
     ? () => new Promise((resolve) => setImmediate(resolve))
     : () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function copyFloats(from: Float32Array, fromOffset: number, to: Float32Array, toOffset: number, count: number): void {
-  for (let i = 0; i < count; i++) to[toOffset + i] = from[fromOffset + i]!;
-}
-
-class Lane implements SchedulerLane {
-  readonly info: ModelInfo;
-  readonly #scheduler: StepScheduler;
-  // The pending call: rows [0, batch) of x at timesteps t; rows before `next` are dispatched.
-  x: Float32Array = new Float32Array(0);
-  t: ArrayLike<number> = [];
-  batch = 0;
-  next = 0;
-  remaining = 0;
-  /** Bumped by every call and by cancellation, so a late model output for a stale call is ignored. */
-  ticket = 0;
-  pending = false;
-  closed = false;
-  #out = new Float32Array(0);
-  #view = new Float32Array(0);
-  #resolve: (out: Float32Array) => void = () => {};
-  #reject: (error: unknown) => void = () => {};
-  readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = () => this.close('the request was cancelled');
-
-  constructor(scheduler: StepScheduler, info: ModelInfo, signal: AbortSignal | undefined) {
-    this.#scheduler = scheduler;
-    this.info = info;
-    this.#signal = signal;
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-  }
-
-  run(x: Float32Array, timesteps: ArrayLike<number>, batch: number): Promise<Float32Array> {
-    if (this.closed || this.#signal?.aborted) return Promise.reject(new AbortedError('the request was cancelled'));
-    if (this.pending) return Promise.reject(new Error('a lane runs one model call at a time'));
-    const outSize = this.info.outputSize;
-    if (this.#out.length < batch * outSize) this.#out = new Float32Array(batch * outSize);
-    // The sampler reads the stride from the output's length: hand it exactly batch rows.
-    if (this.#view.length !== batch * outSize) this.#view = this.#out.subarray(0, batch * outSize);
-    this.x = x;
-    this.t = timesteps;
-    this.batch = batch;
-    this.next = 0;
-    this.remaining = batch;
-    this.ticket++;
-    this.pending = true;
-    const promise = new Promise<Float32Array>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    this.#scheduler.enqueue(this);
-    return promise;
-  }
-
-  /** Rows [row, row+count) of a call came back at out[offset·outSize ...). */
-  deliver(ticket: number, row: number, count: number, out: Float32Array, offset: number): void {
-    if (ticket !== this.ticket || !this.pending) return;
-    const outSize = this.info.outputSize;
-    copyFloats(out, offset * outSize, this.#out, row * outSize, count * outSize);
-    this.remaining -= count;
-    if (this.remaining === 0) {
-      this.pending = false;
-      this.#resolve(this.#view);
-    }
-  }
-
-  fail(ticket: number, error: unknown): void {
-    if (ticket !== this.ticket || !this.pending) return;
-    this.pending = false;
-    this.#scheduler.dequeue(this);
-    this.#reject(error);
-  }
-
-  close(reason = 'the request ended'): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#scheduler.detach(this);
-    if (this.pending) this.fail(this.ticket, new AbortedError(reason));
-    this.ticket++;
-  }
-
-  async dispose(): Promise<void> {
-    this.close();
-  }
-}
-
 /**
  * Continuous, step-level batching over one model.
  *
@@ -152,7 +63,7 @@ class Lane implements SchedulerLane {
  * const lane = scheduler.lane(request.signal);
  * try { await pipeline.execute(prepared, { sink, model: lane }); } finally { lane.close(); }
  */
-export class StepScheduler {
+export class StepScheduler implements LaneHost {
   readonly maxBatch: number;
   readonly #model: DiffusionModel;
   readonly #size: number;
@@ -161,13 +72,21 @@ export class StepScheduler {
   // One model call's inputs and where its rows came from, preallocated for maxBatch rows.
   readonly #x: Float32Array;
   readonly #t: Int32Array;
+  readonly #labels: Int32Array;
   readonly #segmentLane: (Lane | null)[];
   readonly #segmentTicket: Int32Array;
   readonly #segmentRow: Int32Array;
   readonly #segmentCount: Int32Array;
   readonly #segmentOffset: Int32Array;
   #segments = 0;
-  #pumping = false;
+  /** The lane in whose request the pump runs; undefined: no pump. */
+  #driver: Lane | undefined;
+  /** Bumped whenever the pump changes hands: a pump of an older generation stops. */
+  #generation = 0;
+  /** The model call the pump awaits, and one a successor has to finish. */
+  #inFlight: Promise<Float32Array> | undefined;
+  #takenOver: Promise<Float32Array> | undefined;
+  #slowestCallMs = 0;
   #stats = { modelCalls: 0, rows: 0, mixedCalls: 0, sharedCalls: 0, largestBatch: 0, modelMs: 0 };
 
   constructor(model: DiffusionModel, options: StepSchedulerOptions) {
@@ -178,6 +97,7 @@ export class StepScheduler {
     this.#size = channels * height * width;
     this.#x = new Float32Array(this.maxBatch * this.#size);
     this.#t = new Int32Array(this.maxBatch);
+    this.#labels = new Int32Array(this.maxBatch);
     this.#segmentLane = new Array<Lane | null>(this.maxBatch).fill(null);
     this.#segmentTicket = new Int32Array(this.maxBatch);
     this.#segmentRow = new Int32Array(this.maxBatch);
@@ -205,7 +125,7 @@ export class StepScheduler {
   /** @internal A lane has a call to run. */
   enqueue(lane: Lane): void {
     this.#queue.push(lane);
-    if (!this.#pumping) void this.#pump();
+    if (!this.#driver) this.#handTo(lane);
   }
 
   /** @internal Drop a lane's undispatched rows. */
@@ -218,31 +138,105 @@ export class StepScheduler {
   detach(lane: Lane): void {
     this.dequeue(lane);
     this.#lanes.delete(lane);
+    // The pump runs in the request of its driver lane: one that ended hands it on now.
+    if (this.#driver === lane) this.#handOver();
   }
 
-  async #pump(): Promise<void> {
-    this.#pumping = true;
+  /** @internal The woken lane runs the pump from its own request, if the pump is still its. */
+  drive(lane: Lane, generation: number): void {
+    if (this.#generation === generation && this.#driver === lane) void this.#pump(lane, generation);
+  }
+
+  /** Make `lane` the driver; the first starts the pump at once, a successor when it wakes. */
+  #handTo(lane: Lane, wake = false): void {
+    this.#driver = lane;
+    const generation = ++this.#generation;
+    if (wake) lane.wake(generation);
+    else void this.#pump(lane, generation);
+  }
+
+  /**
+   * A request that ended (answered, cancelled) may take its timers and continuations with
+   * it (Workers runtimes do), so the pump moves to a lane still waiting for rows. A call in
+   * flight is taken over: the successor awaits it for a while, else runs its rows again.
+   */
+  #handOver(): void {
+    const waiting = (lane: Lane | null) => lane !== null && lane.pending && !lane.closed;
+    this.#takenOver ??= this.#inFlight;
+    this.#inFlight = undefined;
+    const fromCall = this.#takenOver ? this.#segmentLane.slice(0, this.#segments).find(waiting) : undefined;
+    const successor = fromCall ?? this.#queue.find(waiting);
+    if (successor) return this.#handTo(successor, true);
+    [this.#driver, this.#takenOver] = [undefined, undefined];
+    this.#generation++;
+  }
+
+  /** A successor's first job: the call its predecessor left in flight, answered or run again. */
+  async #finishTakenOver(call: Promise<Float32Array>, current: () => boolean): Promise<void> {
+    const waitMs = Math.max(250, 4 * this.#slowestCallMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    const settled = await Promise.race([call.then((out) => ({ out }), (error: unknown) => ({ error })), expired]);
+    clearTimeout(timer);
+    if (!current()) return; // handed on again meanwhile: the next successor finishes it
+    this.#takenOver = undefined;
+    if (settled && 'out' in settled) return this.#scatter(settled.out);
+    if (settled) return this.#failSegments(settled.error);
+    // Never answered (its request's context is gone): queue its undelivered rows again, first.
+    const again: Lane[] = [];
+    for (let s = 0; s < this.#segments; s++) {
+      const lane = this.#segmentLane[s]!;
+      if (lane.ticket !== this.#segmentTicket[s] || !lane.pending) continue;
+      lane.next = Math.min(lane.next, this.#segmentRow[s]!);
+      if (!this.#queue.includes(lane) && !again.includes(lane)) again.push(lane);
+    }
+    this.#queue.unshift(...again);
+  }
+
+  #failSegments(error: unknown): void {
+    for (let s = 0; s < this.#segments; s++) this.#segmentLane[s]!.fail(this.#segmentTicket[s]!, error);
+  }
+
+  async #pump(driver: Lane, generation: number): Promise<void> {
+    const current = () => this.#generation === generation;
     try {
-      while (this.#queue.length > 0) {
+      if (this.#takenOver) await this.#finishTakenOver(this.#takenOver, current);
+      while (current() && this.#queue.length > 0) {
         // Let the samplers whose step just finished queue their next rows, so they join this call.
         await nextMacrotask();
+        if (!current()) return;
         const rows = this.#gather();
         if (rows === 0) continue;
         const started = performance.now();
+        const call = this.#model.run(this.#x, this.#t, rows, this.#model.info.classInput ? this.#labels : undefined);
+        this.#inFlight = call;
         let out: Float32Array;
         try {
-          out = await this.#model.run(this.#x, this.#t, rows);
+          out = await call;
         } catch (error) {
-          for (let s = 0; s < this.#segments; s++) this.#segmentLane[s]!.fail(this.#segmentTicket[s]!, error);
+          if (current()) {
+            this.#inFlight = undefined;
+            this.#failSegments(error);
+          }
           continue;
         } finally {
-          this.#stats.modelMs += performance.now() - started;
+          const ms = performance.now() - started;
+          this.#stats.modelMs += ms;
+          this.#slowestCallMs = Math.max(this.#slowestCallMs, ms);
         }
+        if (!current()) return; // taken over: the successor answers this call
+        this.#inFlight = undefined;
         this.#scatter(out);
+        // The driver's rows are answered, so its request may end: the pump moves to one still waiting.
+        if (!driver.pending && this.#queue.length > 0) return this.#handOver();
       }
     } finally {
-      this.#pumping = false;
-      for (let s = 0; s < this.maxBatch; s++) this.#segmentLane[s] = null;
+      if (current() && !this.#inFlight) {
+        this.#driver = undefined;
+        for (let s = 0; s < this.maxBatch; s++) this.#segmentLane[s] = null;
+      }
     }
   }
 
@@ -259,6 +253,7 @@ export class StepScheduler {
       for (let r = 0; r < take; r++) {
         const t = lane.t[lane.next + r]!;
         this.#t[rows + r] = t;
+        this.#labels[rows + r] = lane.labels === undefined ? -1 : lane.labels[lane.next + r]!;
         if (t !== this.#t[0]) mixed = true;
       }
       this.#segmentLane[segments] = lane;

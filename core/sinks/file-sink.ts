@@ -11,9 +11,10 @@
  * most one micro-batch of extra work per boundary.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { firstLine, UserError } from '../errors.ts';
-import { AtomicAppendFile, writeFileAtomic } from '../io/atomic-file.ts';
+import { dirname, join } from 'node:path';
+import { itemFileName } from '../classes.ts';
+import { AbortedError, UserError, firstLine } from '../errors.ts';
+import { AtomicAppendFile, overwriteInPlace, writeFileAtomic } from '../io/atomic-file.ts';
 import { npyHeader } from '../io/npy.ts';
 import { sha256File, sha256Hex } from '../io/sha256.ts';
 import type { BatchProbe } from '../model/batch-invariance.ts';
@@ -21,6 +22,7 @@ import type { ModeBatch } from '../plugin.ts';
 import type { ResultSink, RunInfo, RunSummary } from '../run-types.ts';
 import { type InputRecord, claimSaveDir } from './claim-save-dir.ts';
 import { recordName } from './run-records.ts';
+import { errorCode, fileSystemCause, saveDirError } from './save-dir-error.ts';
 import { type ItemRange, type Shard, shardLabel, shardRange } from './shard.ts';
 
 export interface FileSinkOptions {
@@ -33,6 +35,8 @@ export interface FileSinkOptions {
   readonly shard?: Shard;
   /** The batch-invariance check of the model this run uses: recorded, and compared with other runs' in the folder. */
   readonly batchProbe?: BatchProbe;
+  /** Writes a whole file (default: writeFileAtomic); tests give one that fails as a full disk does. */
+  readonly writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
 }
 
 export interface FileSink extends ResultSink {
@@ -55,7 +59,8 @@ export function runFingerprint(info: RunInfo): string {
     mode: info.mode,
     seed: info.seed,
     timesteps: info.timesteps,
-    model: info.model.sha256,
+    // The network, not its model card: giving a file its card keeps its runs resumable.
+    model: info.model.network_sha256 ?? info.model.sha256,
     params: [p.total_steps, p.beta_schedule, p.beta_start, p.beta_end, p.betas, p.objective, p.clip_denoised, p.eta],
     // Items that stack frames (e.g. interpolation rows) depend on their shape; plain images keep the old fingerprint.
     item_shape: info.plan.itemShape.length === 3 ? undefined : info.plan.itemShape,
@@ -75,7 +80,16 @@ function ensureDir(saveDir: string): void {
     mkdirSync(saveDir, { recursive: true });
     if (!statSync(saveDir).isDirectory()) throw new Error('it is a file');
   } catch (error) {
-    throw new UserError(`cannot use save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
+    throw new UserError(`cannot use save_dir ${saveDir}: ${fileSystemCause(error)}`, { path: 'sampler.save_dir' });
+  }
+}
+
+/** Runs `io` on a file; its failure is one line naming `path` and the cause. */
+function explained<T>(path: string, io: () => T): T {
+  try {
+    return io();
+  } catch (error) {
+    throw saveDirError('write', path, error);
   }
 }
 
@@ -105,11 +119,12 @@ interface RecordState {
 }
 
 /** The run record (run.json, or run.shard-k-of-n.json), as it is written. */
-function runRecord(state: RecordState, options: FileSinkOptions, status: string, summary?: RunSummary) {
+function runRecord(state: RecordState, options: FileSinkOptions, status: string, summary?: RunSummary, error?: string) {
   const { info } = state;
   const { shard } = options;
   return {
     status,
+    error,
     started: state.started,
     finished: summary ? new Date().toISOString() : undefined,
     fingerprint: state.fingerprint,
@@ -120,6 +135,7 @@ function runRecord(state: RecordState, options: FileSinkOptions, status: string,
     timesteps: info.timesteps,
     model: info.model,
     picture: info.picture,
+    ...(info.warnings.length > 0 ? { warnings: info.warnings } : {}),
     ...probeFields(options.batchProbe),
     config: info.config,
     timings: summary?.timings,
@@ -133,13 +149,26 @@ function runRecord(state: RecordState, options: FileSinkOptions, status: string,
 /** samples.npy (and latents.npy), their headers written; rows are appended as batches come. */
 function openNpy(saveDir: string, info: RunInfo): { samples: AtomicAppendFile; latents?: AtomicAppendFile } {
   const { count, itemShape } = info.plan;
-  const samples = new AtomicAppendFile(join(saveDir, 'samples.npy'));
-  samples.append(npyHeader([count, ...itemShape]));
+  const open = (name: string, header: Uint8Array) =>
+    explained(join(saveDir, name), () => {
+      const file = new AtomicAppendFile(join(saveDir, name));
+      file.append(header);
+      return file;
+    });
+  const samples = open('samples.npy', npyHeader([count, ...itemShape]));
   if (!info.plan.latents) return { samples };
   const { channels, height, width } = info.shape;
-  const latents = new AtomicAppendFile(join(saveDir, 'latents.npy'));
-  latents.append(npyHeader([count, channels, height, width]));
-  return { samples, latents };
+  return { samples, latents: open('latents.npy', npyHeader([count, channels, height, width])) };
+}
+
+/**
+ * Where item `index` is written: `{index}.png`, or class-major `class{c}/{idx}.png` as the
+ * original's sample_classifier_free.py writes them (`make`: its class folder is made first).
+ */
+function itemPath(saveDir: string, index: number, perClass: number | undefined, make = false): string {
+  const path = join(saveDir, itemFileName(index, perClass));
+  if (make && perClass !== undefined) ensureDir(dirname(path));
+  return path;
 }
 
 /**
@@ -158,8 +187,20 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSi
   let npy: ReturnType<typeof openNpy> | undefined;
   const name = recordName(shard);
   const inRange = (i: number) => i >= state!.range.start && i < state!.range.end;
-  const saveRecord = (status: string, summary?: RunSummary) =>
-    writeFileAtomic(join(saveDir, name), JSON.stringify(runRecord({ ...state!, written }, options, status, summary), null, 2));
+  const writeFile = options.writeFile ?? writeFileAtomic;
+  /** A whole file, its failure one line naming the file (not its temp name) and the cause. */
+  const writeResult = (path: string, data: Uint8Array | string) =>
+    writeFile(path, data).catch((error: unknown) => {
+      throw saveDirError('write', path, error);
+    });
+  const recordText = (status: string, summary?: RunSummary, error?: string) => JSON.stringify(runRecord({ ...state!, written }, options, status, summary, error), null, 2);
+  const saveRecord = (status: string, summary?: RunSummary) => writeResult(join(saveDir, name), recordText(status, summary));
+  /** The record of a failed run: beside the old one and renamed, or on a full disk in its place. */
+  const saveFailure = async (error: string) => {
+    const path = join(saveDir, name);
+    const text = recordText('failed', undefined, error);
+    await writeFile(path, text).catch(() => overwriteInPlace(path, recordText('failed', undefined, error.slice(0, 200))));
+  };
 
   return {
     get written() {
@@ -181,25 +222,36 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSi
     isDone(start, count) {
       // npy files are rebuilt whole, so a run that writes them recomputes everything.
       if (options.saveNpy) return false;
-      for (let i = start; i < start + count; i++) if (inRange(i) && !existsSync(join(saveDir, `${i}.png`))) return false;
+      for (let i = start; i < start + count; i++) if (inRange(i) && !existsSync(itemPath(saveDir, i, state!.info.perClass))) return false;
       return true;
     },
     async write(batch: ModeBatch, pngs) {
       const mine = pngs.flatMap((png, i) => (inRange(batch.start + i) ? [{ index: batch.start + i, png }] : []));
-      await Promise.all(mine.map(({ index, png }) => writeFileAtomic(join(saveDir, `${index}.png`), png)));
-      written += mine.length;
+      // Every write is awaited before a failure is thrown: none is left half done behind it.
+      const results = await Promise.allSettled(mine.map(({ index, png }) => writeResult(itemPath(saveDir, index, state!.info.perClass, true), png)));
+      written += results.filter((result) => result.status === 'fulfilled').length;
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      npy?.samples.append(bytes(batch.samples));
-      if (npy?.latents && batch.latents) npy.latents.append(bytes(batch.latents));
+      if (npy) explained(npy.samples.path, () => npy!.samples.append(bytes(batch.samples)));
+      if (npy?.latents && batch.latents) explained(npy.latents.path, () => npy!.latents!.append(bytes(batch.latents!)));
     },
     async finish(summary) {
-      npy?.samples.commit();
-      npy?.latents?.commit();
+      if (npy) explained(npy.samples.path, () => npy!.samples.commit());
+      if (npy?.latents) explained(npy.latents.path, () => npy!.latents!.commit());
       await saveRecord('complete', summary);
     },
-    async abort() {
+    async abort(error) {
       npy?.samples.abort();
       npy?.latents?.abort();
+      // A run that failed says so, and why; an interrupted one stays "running" (a rerun continues it).
+      if (!state || error === undefined || error instanceof AbortedError) return;
+      try {
+        await saveFailure(firstLine(error));
+      } catch (recordError) {
+        const why = errorCode(recordError) === errorCode((error as Error).cause) ? ' either' : `: ${fileSystemCause(recordError)}`;
+        if (error instanceof Error) error.message += ` (${name} could not be marked failed${why})`;
+      }
     },
   };
 }

@@ -4,26 +4,11 @@
  * non-interlaced 8-bit picture of that size holds. A truncated or bit-flipped file fails.
  */
 import { inflateSync } from 'node:zlib';
+import { crc32 } from '../io/crc32.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** PNG colour type by channel count: gray, gray+alpha, RGB, RGBA. */
 const COLOUR_TYPE: Record<number, number> = { 1: 0, 2: 4, 3: 2, 4: 6 };
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export interface PngExpectation {
   readonly width: number;
@@ -67,13 +52,14 @@ export function checkPng(bytes: Uint8Array, expected?: PngExpectation): string |
     if (header.width !== width || header.height !== height) return `${header.width}×${header.height} pixels, expected ${width}×${height}`;
     if (channels !== expected.channels) return `${channels} channel(s), expected ${expected.channels}`;
   }
+  const size = header.height * (1 + header.width * channels);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
-  } catch {
-    return 'image data does not inflate';
+    // One byte past the size is enough to tell: a file that inflates to gigabytes is not inflated whole.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: size + 1 });
+  } catch (error) {
+    return error instanceof RangeError ? `image data holds more than the ${size} bytes expected` : 'image data does not inflate';
   }
-  const size = header.height * (1 + header.width * channels);
   if (raw.length !== size) return `image data holds ${raw.length} bytes, expected ${size}`;
   return undefined;
 }

@@ -16,7 +16,7 @@ export interface RunRecord {
   readonly fingerprint?: string;
   readonly items?: number;
   readonly inputs?: unknown;
-  readonly config?: { readonly sampler?: { readonly micro_batch?: number } };
+  readonly config?: { readonly sampler?: { readonly micro_batch?: number; readonly n_samples_each_class?: number | null } };
   readonly picture?: { readonly width: number; readonly height: number; readonly channels: number };
   readonly batch_invariant?: boolean;
   readonly batch_probe?: { readonly digest?: string };

@@ -55,3 +55,21 @@ export function shardsHolding(indices: readonly number[], count: number, items: 
 export function shardLabel(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Items per micro-batch that keep a shard's batches inside its own range, at most `perBatch`.
+ * Modes cut batches at multiples of the batch size counted from item 0, so the size must divide
+ * the range's start, and its end unless that is the last item: the largest such size.
+ *
+ * @example
+ * shardBatchItems({ start: 16, end: 32 }, 32, 500); // 16: shards 0/2 and 1/2 of 32 items
+ */
+export function shardBatchItems(range: ItemRange, items: number, perBatch: number): number {
+  const cuts = [range.start, range.end === items ? 0 : range.end].filter((cut) => cut > 0);
+  if (cuts.length === 0 || range.start === range.end) return perBatch;
+  const common = cuts.reduce(gcd);
+  for (let size = Math.min(perBatch, common); size > 1; size--) if (common % size === 0) return size;
+  return 1;
+}

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { itemFileName } from '../classes.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic-file.ts';
 import { sha256Hex } from '../io/sha256.ts';
@@ -18,6 +19,8 @@ const MANIFEST_LINE = /^([0-9a-f]{64}) [ *](.+)$/;
 export interface VerifyReport {
   /** N: the items the records promise (the largest count among them). */
   readonly items: number;
+  /** K of a class-major run (--n_samples_each_class): items are class{c}/{idx}.png. */
+  readonly perClass?: number;
   /** Items present and whole. */
   readonly good: number;
   readonly missing: readonly number[];
@@ -56,14 +59,14 @@ function readManifest(path: string): Map<string, string> | string {
 }
 
 /** Compare item digests with SHA256SUMS; a changed item is a bad one. */
-function checkManifest(path: string, digests: ReadonlyMap<number, string>, items: number, bad: { index: number; why: string }[]): string | undefined {
+function checkManifest(path: string, digests: ReadonlyMap<number, string>, items: number, bad: { index: number; why: string }[], name: (index: number) => string): string | undefined {
   const manifest = readManifest(path);
   if (typeof manifest === 'string') return manifest;
   for (const [index, digest] of digests) {
-    const listed = manifest.get(`${index}.png`);
+    const listed = manifest.get(name(index));
     if (listed !== undefined && listed !== digest) bad.push({ index, why: `differs from ${MANIFEST}` });
   }
-  const expected = new Set(Array.from({ length: items }, (_, i) => `${i}.png`));
+  const expected = new Set(Array.from({ length: items }, (_, i) => name(i)));
   const others = [...manifest.keys()].filter((name) => !expected.has(name));
   const unlisted = [...expected].filter((name) => !manifest.has(name));
   if (others.length > 0 || unlisted.length > 0) {
@@ -90,12 +93,15 @@ export async function verifySaveDir(dir: string): Promise<VerifyReport> {
   const missing: number[] = [];
   const bad: { index: number; why: string }[] = [];
   const digests = new Map<number, string>();
+  const perClass = base?.config?.sampler?.n_samples_each_class ?? undefined;
+  const name = (index: number) => itemFileName(index, perClass);
   for (let index = 0; index < items; index++) {
-    if (!names.has(`${index}.png`)) {
+    const file = name(index);
+    if (perClass === undefined ? !names.has(file) : !existsSync(join(dir, file))) {
       missing.push(index);
       continue;
     }
-    const bytes = readFileSync(join(dir, `${index}.png`));
+    const bytes = readFileSync(join(dir, file));
     const why = checkPng(bytes, base?.picture);
     if (why) bad.push({ index, why });
     else digests.set(index, sha256Hex(bytes));
@@ -103,16 +109,16 @@ export async function verifySaveDir(dir: string): Promise<VerifyReport> {
   const manifestPath = join(dir, MANIFEST);
   let manifest: VerifyReport['manifest'];
   if (names.has(MANIFEST)) {
-    const problem = checkManifest(manifestPath, digests, items, bad);
+    const problem = checkManifest(manifestPath, digests, items, bad, name);
     manifest = problem ? { state: 'mismatch', problem } : { state: 'checked' };
   } else if (missing.length === 0 && bad.length === 0 && disagreements.length === 0 && items > 0) {
-    const lines = Array.from({ length: items }, (_, i) => `${digests.get(i)}  ${i}.png\n`);
+    const lines = Array.from({ length: items }, (_, i) => `${digests.get(i)}  ${name(i)}\n`);
     await writeFileAtomic(manifestPath, lines.join(''));
     manifest = { state: 'written' };
   } else manifest = { state: 'not written' };
   bad.sort((a, b) => a.index - b.index);
   const strays = [...names].filter((name) => name.endsWith('.tmp')).sort();
-  return { items, good: items - missing.length - bad.length, missing, bad, records, disagreements, manifest, strays };
+  return { items, ...(perClass !== undefined ? { perClass } : {}), good: items - missing.length - bad.length, missing, bad, records, disagreements, manifest, strays };
 }
 
 /** Whether a report says the folder holds exactly one whole run. */

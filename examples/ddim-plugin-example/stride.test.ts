@@ -1,10 +1,21 @@
 import { describe, expect, test } from 'bun:test';
-import { pluginOptions } from 'ddim-toolkit';
+import { fileURLToPath } from 'node:url';
+import { Registry, loadConfig, scheduleTimesteps } from 'ddim-toolkit';
 import { stride } from './stride.ts';
 
-/** The timesteps for options as a config would give them, validated as the toolkit does. */
-const timesteps = (raw: unknown, totalSteps = 1000): readonly number[] =>
-  stride.timesteps({ totalSteps, steps: undefined, options: pluginOptions(stride, raw, 'sampler.options.stride') });
+const SHIPPED = fileURLToPath(import.meta.resolve('ddim-toolkit/models/ddpm_fashion_mnist.yaml'));
+
+/** The timesteps the toolkit asks of the schedule for these options (as a config gives them) over T steps. */
+function timesteps(options: unknown, totalSteps = 1000): readonly number[] {
+  const config = loadConfig(SHIPPED, {
+    overrides: [
+      { path: 'diffusion.params.total_steps', value: totalSteps, origin: 'test' },
+      { path: 'diffusion.params.skip_type', value: 'stride', origin: 'test' },
+      ...(options === undefined ? [] : [{ path: 'sampler.options.stride', value: options, origin: 'test' }]),
+    ],
+  });
+  return scheduleTimesteps(new Registry().register(stride), config);
+}
 
 describe('stride', () => {
   test('counts down from T-1 in steps of `stride` and returns them ascending', () => {

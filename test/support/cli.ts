@@ -24,6 +24,11 @@ if (!existsSync(DENO)) Bun.spawnSync(['node', join(ROOT, 'node_modules/deno/bin.
 /** What `ddim sample` needs under Deno: files, the environment (sharp, yaml), native addons (sharp, onnxruntime). */
 export const DENO_SAMPLE_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-env', '--allow-ffi'];
 
+/** What `ddim sample` prints when a signal stopped it after its current step (forwarded by the supervisor). */
+export const GRACEFUL_STOP = 'interrupted: finished images are kept; rerun the same command to continue';
+/** What the supervisor prints when it had to kill a run that did not stop. */
+export const KILLED = 'did not stop within';
+
 /** The command line that starts the real CLI under `runtime`, as a user would type it. */
 export function cliCommand(runtime: CliRuntime = 'bun', denoPermissions: readonly string[] = DENO_SAMPLE_PERMISSIONS): string[] {
   const cli = join(ROOT, 'cli.ts');

@@ -28,3 +28,55 @@ export async function waitForHealth(base: string, ms: number): Promise<void> {
   }
   throw new Error(`${base} did not answer within ${ms} ms: ${String(last)}`);
 }
+
+/** A runtime serving the edge module for a test: its base URL, its process, stopped by SIGTERM. */
+export interface EdgeServer {
+  readonly url: string;
+  readonly process: ReturnType<typeof Bun.spawn>;
+  stop(): Promise<void>;
+}
+
+async function started(process: ReturnType<typeof Bun.spawn>, url: string): Promise<EdgeServer> {
+  try {
+    await waitForHealth(url, 60_000);
+  } catch (error) {
+    process.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    process,
+    async stop() {
+      process.kill('SIGTERM');
+      const timer = setTimeout(() => process.kill('SIGKILL'), 10_000);
+      await process.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `bun run serve:edge` (the documented command) over the bundle in `dir`, with `env` added (DDIM_TOKEN, say). */
+export async function serveEdge(dir: string, env: Record<string, string> = {}): Promise<EdgeServer> {
+  const port = await freePort();
+  const child = Bun.spawn(['bun', 'run', 'serve:edge'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: String(port), DDIM_EDGE_DIR: dir, ...env },
+    stdout: 'ignore',
+    stderr: 'ignore',
+    timeout: 300_000,
+  });
+  return started(child, `http://127.0.0.1:${port}`);
+}
+
+/** workerd over the Workers layout in `dir` (its workerd.capnp), with `env` added (DDIM_TOKEN, say). */
+export async function serveWorkerd(dir: string, env: Record<string, string> = {}): Promise<EdgeServer> {
+  const port = await freePort();
+  const child = Bun.spawn([WORKERD, 'serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${port}`], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdout: 'ignore',
+    stderr: 'ignore',
+    timeout: 300_000,
+  });
+  return started(child, `http://127.0.0.1:${port}`);
+}

@@ -41,12 +41,23 @@ export function makeDraws(seed: number): Draws {
   };
 }
 
+/**
+ * What a case's input allows: `result`, a valid input that must run (a refusal fails the
+ * case); `refusal`, a definite defect (exit 0 fails it); `either`, an input the toolkit may
+ * run or refuse, as long as it does one cleanly.
+ */
+export type Expected = 'result' | 'refusal' | 'either';
+
+/** A drawn input's expectation: broken ones are refused, valid ones run, the rest may go either way. */
+export function expectsOf(draw: { readonly broken: boolean; readonly valid: boolean }): Expected {
+  return draw.broken ? 'refusal' : draw.valid ? 'result' : 'either';
+}
+
 /** One command line of the fuzz pass. */
 export interface CliCase {
   readonly label: string;
   readonly args: readonly string[];
-  /** A definite defect in the input: exit 0 would be a failure too. */
-  readonly mustFail?: boolean;
+  readonly expects: Expected;
   /** For exit 0: what is wrong with the result, or undefined when it is right. */
   readonly check?: () => string | undefined;
   /** For a refusal: what its error line must say (the flag, the number that fits). */
@@ -83,7 +94,7 @@ export async function runCase(args: readonly string[], timeoutMs = CASE_TIMEOUT_
 }
 
 /** Why an outcome breaks the contract, or undefined when it keeps it. */
-export function verdict(outcome: Outcome, mustFail = false, check?: () => string | undefined): string | undefined {
+export function verdict(outcome: Outcome, expects: Expected, check?: () => string | undefined): string | undefined {
   if (outcome.timedOut) return `hang: no exit within ${CASE_TIMEOUT_MS} ms`;
   if (outcome.signal) return `crash: killed by ${outcome.signal}`;
   if (/^\s+at /m.test(outcome.stderr)) return `stack trace: ${firstLines(outcome.stderr)}`;
@@ -93,12 +104,13 @@ export function verdict(outcome: Outcome, mustFail = false, check?: () => string
   if (other.length > 0) return `stray stderr: ${firstLines(other.join('\n'))}`;
   if (outcome.exitCode === 0) {
     if (errors.length > 0) return `exit 0 with ${errors[0]}`;
-    if (mustFail) return 'exit 0 for an input that is certainly wrong';
+    if (expects === 'refusal') return 'exit 0 for an input that is certainly wrong';
     return check?.();
   }
   if (outcome.exitCode !== 2) return `exit ${outcome.exitCode}: ${firstLines(outcome.stderr)}`;
   if (errors.length !== 1) return `exit 2 with ${errors.length} error lines: ${firstLines(outcome.stderr)}`;
   if (lines.at(-1) !== errors[0]) return `the error line is not last: ${firstLines(outcome.stderr)}`;
+  if (expects === 'result') return `refused an input that must run: ${errors[0]}`;
   return undefined;
 }
 
@@ -116,16 +128,21 @@ function firstLines(text: string): string {
 export class FuzzTally {
   tried = 0;
   readonly failures: string[] = [];
+  /** Cases recorded with an expectation, by it: the line shows how many had to run. */
+  readonly expected: Record<Expected, number> = { result: 0, refusal: 0, either: 0 };
   constructor(readonly name: string) {}
 
-  record(label: string, problem: string | undefined): void {
+  record(label: string, problem: string | undefined, expects?: Expected): void {
     this.tried++;
+    if (expects) this.expected[expects]++;
     if (problem !== undefined) this.failures.push(`${label}: ${problem}`);
   }
 
   line(): string {
     const clean = this.tried - this.failures.length;
-    return `fuzz: ${this.name} ${this.tried} tried, ${clean} clean errors or results, ${this.failures.length} failures`;
+    const { result, refusal, either } = this.expected;
+    const kinds = result + refusal + either > 0 ? ` (${result} must run, ${refusal} must be refused, ${either} either)` : '';
+    return `fuzz: ${this.name} ${this.tried} tried${kinds}, ${clean} clean errors or results, ${this.failures.length} failures`;
   }
 
   /** Prints the report line (and each failure under it), and returns the failures. */
@@ -144,26 +161,26 @@ export async function runCliCases(tally: FuzzTally, cases: readonly CliCase[]): 
       const item = cases[next++]!;
       const outcome = await runCase(item.args);
       const missing = outcome.exitCode === 2 ? item.errorSays?.find((text) => !outcome.stderr.includes(text)) : undefined;
-      const problem = verdict(outcome, item.mustFail, item.check) ?? (missing === undefined ? undefined : `the error line lacks "${missing}": ${outcome.stderr.trim()}`);
-      tally.record(`${item.label} [${item.args.map(shortWord).join(' ')}]`, problem);
+      const problem = verdict(outcome, item.expects, item.check) ?? (missing === undefined ? undefined : `the error line lacks "${missing}": ${outcome.stderr.trim()}`);
+      tally.record(`${item.label} [${item.args.map(shortWord).join(' ')}]`, problem, item.expects);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
 /**
- * A library call's verdict: it returns, or throws a UserError of one line; anything
- * else (a RangeError, a TypeError, a message over several lines) is a failure.
+ * A library call's verdict: it returns, or throws a UserError of one line, as `expects`
+ * allows; anything else (a RangeError, a TypeError, a message over several lines) is a failure.
  */
-export async function libraryVerdict(call: () => unknown): Promise<string | undefined> {
+export async function libraryVerdict(call: () => unknown, expects: Expected): Promise<string | undefined> {
   try {
     await call();
-    return undefined;
   } catch (error) {
     if (!isUserError(error)) return `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 400);
     if (error.message.includes('\n')) return `a UserError of several lines: ${firstLines(error.message)}`;
-    return undefined;
+    return expects === 'result' ? `refused an input that must run: ${error.message}`.slice(0, 400) : undefined;
   }
+  return expects === 'refusal' ? 'accepted an input that is certainly wrong' : undefined;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ImageDraw {
   readonly same: boolean;
   /** Certainly unreadable: the run must fail. */
   readonly broken: boolean;
+  /** A readable image (the reference's pixels or another valid one): the run must give a result. */
+  readonly valid: boolean;
 }
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -32,7 +34,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data and CRC. */
+export function chunk(type: string, data: Uint8Array): Uint8Array {
   const body = Uint8Array.from([...new TextEncoder().encode(type), ...data]);
   const out = new Uint8Array(body.length + 8);
   const view = new DataView(out.buffer);
@@ -110,20 +113,20 @@ export function plainPng(pixels: Buffer): Promise<Buffer> {
 
 /** One input image (or mask) drawn from every class the brief names. */
 export async function fuzzImage(draws: Draws, pixels: Buffer): Promise<ImageDraw> {
-  const same = async (kind: string, image: Sharp): Promise<ImageDraw> => ({ kind, bytes: await image.toBuffer(), same: true, broken: false });
-  const valid = async (kind: string, image: Sharp): Promise<ImageDraw> => ({ kind, bytes: await image.toBuffer(), same: false, broken: false });
-  const broken = (kind: string, bytes: Uint8Array | undefined): ImageDraw => ({ kind, bytes, same: false, broken: true });
-  const either = (kind: string, bytes: Uint8Array): ImageDraw => ({ kind, bytes, same: false, broken: false });
+  const same = async (kind: string, image: Sharp): Promise<ImageDraw> => ({ kind, bytes: await image.toBuffer(), same: true, broken: false, valid: true });
+  const valid = async (kind: string, image: Sharp): Promise<ImageDraw> => ({ kind, bytes: await image.toBuffer(), same: false, broken: false, valid: true });
+  const broken = (kind: string, bytes: Uint8Array | undefined): ImageDraw => ({ kind, bytes, same: false, broken: true, valid: false });
+  const either = (kind: string, bytes: Uint8Array): ImageDraw => ({ kind, bytes, same: false, broken: false, valid: false });
   const scan = (width: number, rows: number, perPixel = 1) => new Uint8Array(rows * (1 + width * perPixel));
   switch (draws.int(22)) {
     case 0: return same('8-bit gray', gray(pixels).png());
-    case 1: return { kind: '16-bit gray', bytes: exactPng(pixels, 'gray16'), same: true, broken: false };
-    case 2: return { kind: 'palette', bytes: exactPng(pixels, 'palette'), same: true, broken: false };
+    case 1: return { kind: '16-bit gray', bytes: exactPng(pixels, 'gray16'), same: true, broken: false, valid: true };
+    case 2: return { kind: 'palette', bytes: exactPng(pixels, 'palette'), same: true, broken: false, valid: true };
     case 3: return same('RGB', widened(pixels, 3).png());
     case 4: return same('RGBA, opaque', widened(pixels, 4).png());
     case 5: return same('gray+alpha, opaque', widened(pixels, 2).png());
     case 6: return same('interlaced', gray(pixels).png({ progressive: true }));
-    case 7: return { kind: '16-bit RGB', bytes: exactPng(pixels, 'rgb16'), same: true, broken: false };
+    case 7: return { kind: '16-bit RGB', bytes: exactPng(pixels, 'rgb16'), same: true, broken: false, valid: true };
     case 8: return valid('JPEG', gray(pixels).jpeg({ quality: 90 }));
     case 9: return valid('WebP', gray(pixels).webp({ quality: 90 }));
     case 10: return valid('another size', gray(pixels).resize(draws.pick([1, 7, 64, 300]), draws.pick([1, 48, 32, 5])).png());

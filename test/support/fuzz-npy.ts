@@ -13,6 +13,8 @@ export interface NpyDraw {
   readonly same: boolean;
   /** Certainly wrong: the run must fail. */
   readonly broken: boolean;
+  /** A valid file (the reference's values or others): the run must give a result. */
+  readonly valid: boolean;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -43,9 +45,9 @@ const bytesOf = (a: Float32Array | Float64Array) => new Uint8Array(a.buffer, a.b
 export function fuzzNpy(draws: Draws, reference: Float32Array, rows: number, size: number): NpyDraw {
   const f32 = bytesOf(reference);
   const shape = `(${rows}, 1, 32, 32)`;
-  const ok = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: true, broken: false });
-  const bad = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: false, broken: true });
-  const either = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: false, broken: false });
+  const ok = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: true, broken: false, valid: true });
+  const bad = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: false, broken: true, valid: false });
+  const either = (kind: string, bytes: Uint8Array): NpyDraw => ({ kind, bytes, same: false, broken: false, valid: false });
   const spoiled = (value: number) => {
     const copy = reference.slice();
     copy[draws.int(copy.length)] = value;

@@ -36,6 +36,7 @@ const stringField = (field: number, text: string): Field => bytesField(field, ne
 /** ONNX TensorProto data types. */
 export const FLOAT = 1;
 export const INT64 = 7;
+export const INT32 = 6;
 
 export interface TensorInit {
   readonly name: string;
@@ -51,7 +52,7 @@ function tensor(init: TensorInit): Uint8Array {
 
 export interface ValueInfo {
   readonly name: string;
-  readonly type: 'float' | 'int64';
+  readonly type: 'float' | 'int64' | 'int32';
   /** Numbers are fixed sizes, strings symbolic ones. */
   readonly shape: readonly (number | string)[];
 }
@@ -59,7 +60,8 @@ export interface ValueInfo {
 function valueInfo(info: ValueInfo): Uint8Array {
   const dims = info.shape.map((d) => bytesField(1, typeof d === 'number' ? intField(1, d) : stringField(2, d)));
   const shape = bytesField(2, concat(dims));
-  const tensorType = bytesField(1, concat([intField(1, info.type === 'float' ? FLOAT : INT64), shape]));
+  const elementType = info.type === 'float' ? FLOAT : info.type === 'int32' ? INT32 : INT64;
+  const tensorType = bytesField(1, concat([intField(1, elementType), shape]));
   return concat([stringField(1, info.name), bytesField(2, tensorType)]);
 }
 

@@ -2,6 +2,8 @@
 
 export interface Served {
   readonly url: string;
+  /** The server's process id (to read its memory from /proc). */
+  readonly pid: number;
   /** What the server printed on stderr so far. */
   log(): string;
   /** The exit code once the process has ended; null while it runs. */
@@ -58,5 +60,5 @@ export async function serveProcess(command: readonly string[], options: ServeOpt
     await child.exited;
     throw new Error(`${command.join(' ')} did not say where it listens (${pattern}) within ${timeoutMs} ms:\n${log}`);
   }
-  return { url, log: () => log, exitCode: () => child.exitCode, signal: (name) => child.kill(name), stop };
+  return { url, pid: child.pid, log: () => log, exitCode: () => child.exitCode, signal: (name) => child.kill(name), stop };
 }

@@ -36,7 +36,7 @@ export interface ParsedModule {
 }
 
 /** Generated or foreign trees, at the root; `node_modules` and `.git` are skipped at any depth. */
-const SKIPPED = new Set(['runs', 'samples', 'out', 'bench/models']);
+const SKIPPED = new Set(['runs', 'samples', 'out', 'bench/models', 'lib']);
 
 /** Every `*.ts` file of the repository, plus its `package.json` (the package's own name and exports). */
 export function readSourceTree(root: string): SourceFile[] {

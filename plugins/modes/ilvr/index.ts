@@ -2,10 +2,12 @@ import * as v from 'valibot';
 import { type ModeBatch, type SampleStep, UserError, clampUnit, defineMode, pairFrames } from '../../../core/plugin-api.ts';
 import { type LowPassShape, replaceLowPass } from './low-pass.ts';
 
-export interface IlvrOptions {
+const options = v.strictObject({
   /** N of the low-pass filter φ_N: the side of the blocks whose means follow the reference. */
-  readonly factor: number;
-}
+  factor: v.optional(v.pipe(v.number(), v.integer('expected an integer >= 1 dividing the image side'), v.minValue(1, 'expected an integer >= 1 dividing the image side')), 4),
+});
+
+export type IlvrOptions = v.InferOutput<typeof options>;
 
 /** Noise domains of this mode: one per purpose, so no two draws share a key. */
 const STEP_NOISE_DOMAIN = 100;
@@ -19,14 +21,12 @@ const REFERENCE_NOISE_DOMAIN = 101;
  * to x_0, is left to the model, as in the authors' code (conditioning for i > range_t = 0):
  * φ_N of the result then lies within a step's change of φ_N of the reference.
  */
-export const ilvr = defineMode<IlvrOptions>({
+export const ilvr = defineMode({
   name: 'ilvr',
   description: 'sample from noise, steering the low-pass (factor N) of every step toward the noised input image (ILVR); PNGs show reference | result',
   startsFrom: 'noise',
   inputs: ['images'],
-  options: v.strictObject({
-    factor: v.optional(v.pipe(v.number(), v.integer('expected an integer >= 1 dividing the image side'), v.minValue(1, 'expected an integer >= 1 dividing the image side')), 4),
-  }),
+  options,
   async plan({ nSamples, shape, inputs, steps, options }) {
     const { factor } = options;
     if (shape.height % factor !== 0 || shape.width % factor !== 0) {
@@ -55,6 +55,7 @@ export const ilvr = defineMode<IlvrOptions>({
     const noised = new Float32Array(capacity * size);
     const x = new Float32Array(capacity * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     const guide = ({ index, x: current, batch }: SampleStep): void => {
       if (index === 0) return; // x is x_0: left to the model (see above)
       noised.set(references.subarray(0, batch * size));
@@ -67,9 +68,10 @@ export const ilvr = defineMode<IlvrOptions>({
       await source.read(start, count, references);
       for (let s = 0; s < count; s++) {
         streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
         context.initialNoise(x, s * size, start + s);
       }
-      await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, onStep: guide });
+      await sampler.sample(x, count, { streams, labels, domain: STEP_NOISE_DOMAIN, onStep: guide });
       const samples = clampUnit(x.slice(0, count * size));
       const frames = pairFrames(references, samples, count, size);
       yield { start, count, samples, frames };

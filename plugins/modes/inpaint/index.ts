@@ -6,12 +6,8 @@ const DOMAIN_BASE = 20;
 /** 25 rounds take domains 20..94, the range reserved for this mode. */
 const MAX_RESAMPLE = 25;
 
-export interface InpaintOptions {
-  /** Rounds per step (RePaint's U): 1 samples once; more jump back to t and redo the step. */
-  readonly resample: number;
-}
-
 const options = v.strictObject({
+  /** Rounds per step (RePaint's U): 1 samples once; more jump back to t and redo the step. */
   resample: v.optional(
     v.pipe(
       v.number(),
@@ -46,6 +42,7 @@ interface Workspace {
   readonly known: Float32Array;
   readonly x: Float32Array;
   readonly streams: Int32Array;
+  readonly labels: Int32Array;
   readonly rounds: readonly RoundNoise[];
   readonly channels: number;
 }
@@ -53,8 +50,9 @@ interface Workspace {
 function workspace(sampler: DdimSampler, capacity: number, plane: number, resample: number): Workspace {
   const size = sampler.sampleSize;
   const streams = new Int32Array(capacity);
+  const labels = new Int32Array(capacity);
   const rounds = Array.from({ length: resample }, (_, r) => ({
-    step: { streams, domain: DOMAIN_BASE + 3 * r },
+    step: { streams, labels, domain: DOMAIN_BASE + 3 * r },
     known: { streams, domain: DOMAIN_BASE + 3 * r + 1 },
     jump: { streams, domain: DOMAIN_BASE + 3 * r + 2 },
   }));
@@ -65,6 +63,7 @@ function workspace(sampler: DdimSampler, capacity: number, plane: number, resamp
     known: new Float32Array(capacity * size),
     x: new Float32Array(capacity * size),
     streams,
+    labels,
     rounds,
     channels: size / plane,
   };
@@ -130,7 +129,9 @@ function framesOf(w: Workspace, count: number, samples: Float32Array): Float32Ar
  * `resample` > 1 each step is redone from a jump back, so the generated region can agree
  * with what was pasted.
  */
-export const inpaint = defineMode<InpaintOptions>({
+export type InpaintOptions = v.InferOutput<typeof options>;
+
+export const inpaint = defineMode({
   name: 'inpaint',
   description: 'fill the region of each input image its mask leaves black (white = keep), RePaint-style',
   options,
@@ -166,6 +167,7 @@ export const inpaint = defineMode<InpaintOptions>({
       await maskSource.read(start, count, w.masks);
       for (let s = 0; s < count; s++) {
         w.streams[s] = start + s;
+        w.labels[s] = context.classOf(start + s);
         context.initialNoise(w.x, s * size, start + s);
       }
       await inpaintBatch(w, count);

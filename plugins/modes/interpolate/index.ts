@@ -28,6 +28,8 @@ export const interpolate = defineMode({
     const z1 = new Float32Array(size);
     const z2 = new Float32Array(size);
     const streams = new Int32Array(pairsPerBatch * frames);
+    // Both ends of a pair, and every frame between them, have the pair's class.
+    const labels = new Int32Array(streams.length);
     for (let start = 0; start < plan.count; start += pairsPerBatch) {
       const pairs = Math.min(pairsPerBatch, plan.count - start);
       if (context.isDone(start, pairs)) continue;
@@ -53,9 +55,10 @@ export const interpolate = defineMode({
           const offset = (p * frames + k) * size;
           for (let j = 0; j < size; j++) x[offset + j] = w1 * z1[j]! + w2 * z2[j]!;
           streams[p * frames + k] = pair * frames + k;
+          labels[p * frames + k] = context.classOf(pair);
         }
       }
-      await sampler.sample(x, pairs * frames, { streams, domain: 1 });
+      await sampler.sample(x, pairs * frames, { streams, labels, domain: 1 });
       yield { start, count: pairs, samples: clampUnit(x.slice(0, pairs * frames * size)) };
     }
   },

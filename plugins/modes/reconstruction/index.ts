@@ -25,15 +25,19 @@ export const reconstruction = defineMode({
     const originals = new Float32Array(capacity * size);
     const x = new Float32Array(capacity * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     for (let start = 0; start < plan.count; start += microBatch) {
       const count = Math.min(microBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       await source.read(start, count, originals);
       x.set(originals.subarray(0, count * size));
-      await sampler.invert(x, count);
+      for (let s = 0; s < count; s++) {
+        streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
+      }
+      await sampler.invert(x, count, labels);
       const latents = x.slice(0, count * size);
-      for (let s = 0; s < count; s++) streams[s] = start + s;
-      await sampler.sample(x, count, { streams, domain: 2 });
+      await sampler.sample(x, count, { streams, labels, domain: 2 });
       const samples = clampUnit(x.slice(0, count * size));
       const frames = pairFrames(originals, samples, count, size);
       yield { start, count, samples, frames, latents };

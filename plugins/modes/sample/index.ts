@@ -12,14 +12,16 @@ export const sample = defineMode({
     const size = sampler.sampleSize;
     const x = new Float32Array(Math.min(microBatch, plan.count) * size);
     const streams = new Int32Array(Math.min(microBatch, plan.count));
+    const labels = new Int32Array(streams.length);
     for (let start = 0; start < plan.count; start += microBatch) {
       const count = Math.min(microBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       for (let s = 0; s < count; s++) {
         streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
         context.initialNoise(x, s * size, start + s);
       }
-      await sampler.sample(x, count, { streams, domain: 0 });
+      await sampler.sample(x, count, { streams, labels, domain: 0 });
       yield { start, count, samples: clampUnit(x.slice(0, count * size)) };
     }
   },

@@ -4,10 +4,19 @@ import { startIndex } from './start-index.ts';
 
 export { startIndex };
 
-export interface SdeditOptions {
+const options = v.strictObject({
   /** How far into the forward process the inputs are pushed, as a fraction of T: (0, 1]. */
-  readonly strength: number;
-}
+  strength: v.optional(
+    v.pipe(
+      v.number(),
+      v.gtValue(0, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+      v.maxValue(1, 'expected a number in (0, 1] (the fraction of T to noise to)'),
+    ),
+    0.5,
+  ),
+});
+
+export type SdeditOptions = v.InferOutput<typeof options>;
 
 /** Noise domains of this mode: one per purpose, so no two draws share a key. */
 const STEP_NOISE_DOMAIN = 10;
@@ -23,21 +32,12 @@ function callsPerRow(context: PlanContext<SdeditOptions>): number {
  * timestep t_k by q(x_t | x_0) with seeded noise, then denoised from there. The higher the
  * strength, the more of the image is forgotten; PNGs show input | result.
  */
-export const sdedit = defineMode<SdeditOptions>({
+export const sdedit = defineMode({
   name: 'sdedit',
   description: 'noise each input image to strength·T, then denoise it with DDIM (SDEdit); PNGs show input | result',
   startsFrom: 'images',
   inputs: ['images'],
-  options: v.strictObject({
-    strength: v.optional(
-      v.pipe(
-        v.number(),
-        v.gtValue(0, 'expected a number in (0, 1] (the fraction of T to noise to)'),
-        v.maxValue(1, 'expected a number in (0, 1] (the fraction of T to noise to)'),
-      ),
-      0.5,
-    ),
-  }),
+  options,
   async plan(context) {
     const { nSamples, shape, inputs } = context;
     const source = await inputs();
@@ -58,14 +58,18 @@ export const sdedit = defineMode<SdeditOptions>({
     const originals = new Float32Array(capacity * size);
     const x = new Float32Array(capacity * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     for (let start = 0; start < plan.count; start += microBatch) {
       const count = Math.min(microBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       await source.read(start, count, originals);
       x.set(originals.subarray(0, count * size));
-      for (let s = 0; s < count; s++) streams[s] = start + s;
+      for (let s = 0; s < count; s++) {
+        streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
+      }
       sampler.diffuse(x, count, from, { streams, domain: FORWARD_NOISE_DOMAIN });
-      await sampler.sample(x, count, { streams, domain: STEP_NOISE_DOMAIN, from });
+      await sampler.sample(x, count, { streams, labels, domain: STEP_NOISE_DOMAIN, from });
       const samples = clampUnit(x.slice(0, count * size));
       const frames = pairFrames(originals, samples, count, size);
       yield { start, count, samples, frames };

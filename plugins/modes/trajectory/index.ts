@@ -6,12 +6,8 @@ const SAMPLE_NOISE_DOMAIN = 0;
 /** Frame values one micro-batch may hold (128 MiB of float32): long runs take fewer items per model call. */
 const MAX_FRAME_VALUES = 1 << 25;
 
-export interface TrajectoryOptions {
-  /** Keep the x0 prediction of every k-th step, and always the last. */
-  readonly every: number;
-}
-
 const options = v.strictObject({
+  /** Keep the x0 prediction of every k-th step, and always the last. */
   every: v.optional(
     v.pipe(
       v.number(),
@@ -32,7 +28,9 @@ export function keptFrames(steps: number, every: number): number {
  * figures of the DDIM paper). x_T and the per-step noise are `sample`'s, so the last frame
  * is the image `sample` draws for the same seed and index.
  */
-export const trajectory = defineMode<TrajectoryOptions>({
+export type TrajectoryOptions = v.InferOutput<typeof options>;
+
+export const trajectory = defineMode({
   name: 'trajectory',
   description: "the x0 prediction after every step (or every k-th) of n_samples `sample` runs, one row per sample",
   options,
@@ -57,15 +55,18 @@ export const trajectory = defineMode<TrajectoryOptions>({
     const x = new Float32Array(capacity * size);
     const kept = new Float32Array(capacity * frames * size);
     const streams = new Int32Array(capacity);
+    const labels = new Int32Array(capacity);
     for (let start = 0; start < plan.count; start += perBatch) {
       const count = Math.min(perBatch, plan.count - start);
       if (context.isDone(start, count)) continue;
       for (let s = 0; s < count; s++) {
         streams[s] = start + s;
+        labels[s] = context.classOf(start + s);
         context.initialNoise(x, s * size, start + s);
       }
       await sampler.sample(x, count, {
         streams,
+        labels,
         domain: SAMPLE_NOISE_DOMAIN,
         onStep: ({ index, x0 }) => {
           const done = steps - index;

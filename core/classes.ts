@@ -1,0 +1,95 @@
+/**
+ * Which class each result item has: the --class C of every item, or --n_samples_each_class K
+ * (class-major: item i has class ⌊i/K⌋, written to class{c}/{i − c·K}.png as the original's
+ * sample_classifier_free.py does), or none. Checked against the model before any call.
+ */
+import type { DdimConfig } from './config/schema.ts';
+import { UserError, oneLine } from './errors.ts';
+import type { ModelInfo } from './model/model.ts';
+import { nearest } from './suggest.ts';
+
+/** What a run knows about classes: the class of each item, or −1 (none). */
+export interface ClassPlan {
+  /** num_classes of a conditional model; 0 for an (x, t) model. */
+  readonly numClasses: number;
+  readonly names: readonly string[];
+  /** K with n_samples_each_class (items are class-major); undefined otherwise. */
+  readonly perClass: number | undefined;
+  /** The item count the classes set (num_classes·K), when they set one. */
+  readonly count: number | undefined;
+  classOf(item: number): number;
+}
+
+const NO_CLASSES: ClassPlan = { numClasses: 0, names: [], perClass: undefined, count: undefined, classOf: () => -1 };
+
+function classNames(config: DdimConfig, numClasses: number): string[] {
+  const names = config.data.class_names;
+  if (names === undefined) return Array.from({ length: numClasses }, (_, c) => String(c));
+  if (names.length !== numClasses) {
+    throw new UserError(`data.class_names: ${names.length} names for data.num_classes=${numClasses}; give one name per class`, { path: 'data.class_names' });
+  }
+  return names;
+}
+
+/** "0..9 (airplane, automobile, …)": the valid classes, for messages. */
+export function validClasses(numClasses: number, names: readonly string[]): string {
+  const shown = names.slice(0, 12).map(oneLine).join(', ');
+  return `0..${numClasses - 1} (${shown}${names.length > 12 ? ', …' : ''})`;
+}
+
+/** A --class value (an index or a name) as a label. */
+function parseClass(value: number | string, numClasses: number, names: readonly string[]): number {
+  const byName = typeof value === 'string' ? names.indexOf(value) : -1;
+  if (byName !== -1) return byName;
+  const index = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isInteger(index) && index >= 0 && index < numClasses) return index;
+  const hint = typeof value === 'string' ? nearest(value, names) : undefined;
+  throw new UserError(
+    `--class ${oneLine(String(value))} (sampler.class): expected a class ${validClasses(numClasses, names)}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+    { path: 'sampler.class' },
+  );
+}
+
+/**
+ * The classes of a run of `config` on `model`. A conditional model needs a class unless
+ * the guidance scale is 0; an (x, t) model takes none.
+ */
+export function planClasses(config: DdimConfig, model: ModelInfo): ClassPlan {
+  const { sampler } = config;
+  const perClass = sampler.n_samples_each_class ?? undefined;
+  const wanted = sampler.class !== null ? '--class (sampler.class)' : perClass !== undefined ? '--n_samples_each_class (sampler.n_samples_each_class)' : undefined;
+  if (!model.classInput) {
+    if (wanted) throw new UserError(`${wanted}: model ${oneLine(model.path)} is not class-conditional (its inputs are x and t); leave it out`, { path: wanted.includes('each') ? 'sampler.n_samples_each_class' : 'sampler.class' });
+    return NO_CLASSES;
+  }
+  const numClasses = config.data.num_classes;
+  if (numClasses === undefined) {
+    throw new UserError(`model ${oneLine(model.path)} is class-conditional (input "${oneLine(model.classInput.name)}"): give data.num_classes in the config`, { path: 'data.num_classes' });
+  }
+  const names = classNames(config, numClasses);
+  if (sampler.class !== null && perClass !== undefined) {
+    throw new UserError('--class and --n_samples_each_class: give one of them (one class, or every class in turn)', { path: 'sampler.class' });
+  }
+  if (sampler.class !== null) {
+    const label = parseClass(sampler.class, numClasses, names);
+    return { numClasses, names, perClass: undefined, count: undefined, classOf: () => label };
+  }
+  if (perClass !== undefined) {
+    return { numClasses, names, perClass, count: numClasses * perClass, classOf: (item) => Math.floor(item / perClass) };
+  }
+  if (sampler.guidance_scale !== 0) {
+    throw new UserError(
+      `model ${oneLine(model.path)} is class-conditional: give --class C or --n_samples_each_class K, with C in ${validClasses(numClasses, names)}; ` +
+        '--guidance_scale 0 samples without a class',
+      { path: 'sampler.class' },
+    );
+  }
+  return { numClasses, names, perClass: undefined, count: undefined, classOf: () => -1 };
+}
+
+/** Where item `index` is written: `{index}.png`, or `class{c}/{index − c·K}.png` class-major. */
+export function itemFileName(index: number, perClass: number | undefined): string {
+  if (perClass === undefined) return `${index}.png`;
+  const c = Math.floor(index / perClass);
+  return `class${c}/${index - c * perClass}.png`;
+}
