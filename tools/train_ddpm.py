@@ -1,4 +1,4 @@
-"""Train the default DDPM (epsilon prediction) on Fashion-MNIST, padded to 32x32.
+"""Train the default DDPMs (epsilon prediction) on Fashion-MNIST, padded to 32x32.
 
 Offline tool: the toolkit itself never runs Python. Checkpoints are written
 atomically every --save-every seconds and training resumes from the latest one,
@@ -6,6 +6,14 @@ so it can run in several stretches (on a CPU or a GPU).
 
     /usr/bin/python3 tools/train_ddpm.py -c models/ddpm_fashion_mnist.yaml \
         --ckpt-dir runs/fmnist --max-seconds 3600
+
+A config with model.params.num_classes trains a class-conditional network with the
+original code base's classifier-free recipe (scripts/train_ddpm_cfg.py): each batch
+carries its labels, and with probability train.p_uncond the labels of the WHOLE batch
+are dropped (y=None), which trains the unconditional model that guidance needs.
+
+    /usr/bin/python3 tools/train_ddpm.py -c models/ddpm_fashion_mnist_cond.yaml \
+        --ckpt-dir /work/train-cond-runs --max-seconds 5400
 """
 import argparse
 import copy
@@ -45,6 +53,17 @@ def to_model_space(images_u8):
     return F.pad(x, (2, 2, 2, 2), value=-1.0)
 
 
+def draw_batch(data, labels, batch_size, p_uncond):
+    """A random batch, randomly mirrored, with its labels (None: unconditional batch)."""
+    idx = torch.randint(0, data.shape[0], (batch_size,), device=data.device)
+    x0 = data[idx]
+    flip = torch.rand(batch_size, device=data.device) < 0.5
+    x0 = torch.where(flip[:, None, None, None], x0.flip(3), x0)
+    if labels is None or torch.rand(()).item() < p_uncond:
+        return x0, None
+    return x0, labels[idx]
+
+
 def betas_for(params):
     if params['beta_schedule'] != 'linear':
         raise SystemExit('train_ddpm.py trains with the linear beta schedule only')
@@ -78,6 +97,10 @@ def main():
     torch.manual_seed(cfg.get('seed', 0))
 
     data = to_model_space(load_idx_images(os.path.join(args.data_dir, 'train-images-idx3-ubyte.gz'))).to(device)
+    conditional = bool(cfg['model']['params'].get('num_classes'))
+    labels = None
+    if conditional:
+        labels = torch.from_numpy(load_idx_labels(os.path.join(args.data_dir, 'train-labels-idx1-ubyte.gz'))).to(device)
     betas = betas_for(cfg['diffusion']['params'])
     alphas_cumprod = torch.cumprod(1 - betas, 0)
     sqrt_ac = alphas_cumprod.sqrt().float().to(device)
@@ -87,6 +110,7 @@ def main():
     model = UNet(**cfg['model']['params']).to(device)
     ema = copy.deepcopy(model).eval().requires_grad_(False)
     train_cfg = cfg['train']
+    p_uncond = train_cfg.get('p_uncond', 0.0)
     optim = torch.optim.Adam(model.parameters(), lr=train_cfg['lr'])
     step = 0
 
@@ -116,15 +140,12 @@ def main():
     run_steps = 0
     model.train()
     while time.time() - start < args.max_seconds and step < args.max_steps:
-        idx = torch.randint(0, data.shape[0], (batch_size,), device=device)
-        x0 = data[idx]
-        flip = torch.rand(batch_size, device=device) < 0.5
-        x0 = torch.where(flip[:, None, None, None], x0.flip(3), x0)
+        x0, y = draw_batch(data, labels, batch_size, p_uncond)
         t = torch.randint(0, total_steps, (batch_size,), device=device)
         noise = torch.randn_like(x0)
         xt = sqrt_ac[t][:, None, None, None] * x0 + sqrt_1mac[t][:, None, None, None] * noise
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            pred = model(xt, t)
+            pred = model(xt, t) if y is None else model(xt, t, y)
         loss = F.mse_loss(pred.float(), noise)
         optim.zero_grad(set_to_none=True)
         loss.backward()

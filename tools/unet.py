@@ -1,8 +1,14 @@
-"""A small DDPM UNet (Ho et al. 2020 layout) for the shipped default model.
+"""A small DDPM UNet (Ho et al. 2020 layout) for the shipped default models.
 
 Same building blocks as the original code base's `models.unet.UNet`
 (GroupNorm, SiLU, sinusoidal timestep embedding, residual blocks, self-attention
 at chosen resolutions), sized down so it samples quickly on a CPU.
+
+With num_classes > 0 it is class-conditional in the original's shape
+(`models.unet_categorial_adagn`): `forward(x, t, y=None)` adds `class_embed(y)`, an
+nn.Embedding, to the timestep embedding only when y is given, so y=None is the
+unconditional model of classifier-free guidance and tools/export_onnx.py exports it
+as (x, t, y) with y = -1 for "no class".
 """
 import math
 
@@ -57,11 +63,13 @@ class AttnBlock(nn.Module):
 
 class UNet(nn.Module):
     def __init__(self, in_channels=1, out_channels=1, dim=32, dim_mults=(1, 2, 2),
-                 use_attn=(False, False, True), num_res_blocks=2, dropout=0.1):
+                 use_attn=(False, False, True), num_res_blocks=2, dropout=0.1, num_classes=0):
         super().__init__()
         self.dim = dim
         emb_dim = dim * 4
         self.time_mlp = nn.Sequential(nn.Linear(dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        if num_classes:
+            self.class_embed = nn.Embedding(num_classes, emb_dim)
         self.stem = nn.Conv2d(in_channels, dim, 3, padding=1)
 
         chans = [dim]
@@ -103,8 +111,10 @@ class UNet(nn.Module):
             h = block(h, emb) if isinstance(block, ResBlock) else block(h)
         return h
 
-    def forward(self, x, t):
+    def forward(self, x, t, y=None):
         emb = self.time_mlp(timestep_embedding(t, self.dim))
+        if y is not None:
+            emb = emb + self.class_embed(y)
         h = self.stem(x)
         skips = [h]
         for blocks in self.down:
