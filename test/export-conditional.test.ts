@@ -18,6 +18,7 @@ const PYTHON = '/usr/bin/python3';
 const FIXTURES = join(ROOT, 'test/fixtures/conditional');
 const TOOLS = join(ROOT, 'tools');
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, onnx, yaml'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch) console.log(`skipped: ${PYTHON} with torch, onnx and yaml is needed (apt-get install python3-torch python3-onnx python3-yaml)`);
 
 function exportOnnx(config: string, out: string, codeRoot = TOOLS) {
   return spawnSync(PYTHON, [join(TOOLS, 'export_onnx.py'), '-c', config, '--weights', join(FIXTURES, 'standin.pt'), '--out', out, '--code-root', codeRoot], {

@@ -44,6 +44,8 @@ describe('models/ddpm_fashion_mnist_cond.yaml', () => {
   });
 });
 
+if (!canTrain) console.log('skipped: training needs Debian\'s PyTorch and Fashion-MNIST (apt-get install python3-torch python3-onnx dataset-fashion-mnist)');
+
 describe.skipIf(!canTrain)('tools/train_ddpm.py with a class-conditional config', () => {
   test('trains, resumes, exports (x, t, y) with the class names, and samples a class', async () => {
     const dir = tempDirSync();
