@@ -1,7 +1,7 @@
 /**
  * The class input of the model contract: a third input of integer labels [B], found by
  * type and name whatever the order; the null class; learned variance; the exported
- * stand-in's y = −1 against PyTorch's y=None. Small real ONNX graphs (test/support/conditional-onnx.ts), and the
+ * stand-in's y = −1 against PyTorch's y=None, on both backends. Small real ONNX graphs (test/support/conditional-onnx.ts), and the
  * stand-in in test/fixtures/conditional (tools/make_conditional_fixture.py).
  */
 import { describe, expect, test } from 'bun:test';
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromObject, createPipeline, memorySink } from '../index.ts';
 import { parseNpy } from '../core/io/npy.ts';
-import { loadOnnxModel } from '../core/model/backends.ts';
+import { loadOnnxModel, loadWebModel } from '../core/model/backends.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
 import { buildOnnxModel } from './support/onnx-builder.ts';
 import { PLAIN, SIZE, conditionalModel } from './support/conditional-onnx.ts';
@@ -101,9 +101,16 @@ describe('conditional model signatures', () => {
   });
 });
 
+/** Both backends: onnxruntime-node from the path, onnxruntime-web from the bytes. */
+const BACKENDS = [
+  { name: 'native', provider: 'cpu', load: (path: string) => loadOnnxModel(path) },
+  { name: 'web', provider: 'wasm', load: (path: string) => loadWebModel(new Uint8Array(readFileSync(path))) },
+] as const;
+
 describe('the exported stand-in of the original conditional network', () => {
-  test('its output for y = -1 is PyTorch\'s for y=None, and a class changes it', async () => {
-    const model = await loadOnnxModel(join(CONDITIONAL, 'standin.onnx'));
+  for (const backend of BACKENDS) test(`${backend.name} backend: its output for y = -1 is PyTorch's for y=None, and a class changes it`, async () => {
+    const model = await backend.load(join(CONDITIONAL, 'standin.onnx'));
+    expect(model.info.providers).toEqual([backend.provider]);
     expect(model.info.classInput).toEqual({ name: 'y', type: 'int64', nullClass: -1 });
     const x = parseNpy(readFileSync(join(CONDITIONAL, 'standin_probe.npy')));
     const expected = parseNpy(readFileSync(join(CONDITIONAL, 'standin_uncond.npy')));

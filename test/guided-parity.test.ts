@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
+import { maxAbsDiff } from './support/sample-diff.ts';
 import { REFERENCE, ROOT, tempDirSync } from './support/fixtures.ts';
 
 const GUIDED = join(REFERENCE, 'guided');
@@ -27,12 +28,6 @@ interface Case {
   args: string[];
   timesteps: number[];
   shape: number[];
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
 }
 
 const cases = readdirSync(GUIDED).filter((name) => existsSync(join(GUIDED, name, 'case.json')));

@@ -1,10 +1,11 @@
 /**
  * Class-conditional models and guidance on the web backend (onnxruntime-web, WebAssembly):
- * int64 and int32 label inputs and the null class reach the network as on the native backend;
- * the exported stand-in answers PyTorch's y=None; and createWebPipeline — the edge bundle's
- * entry, from a config and the model's bytes, its classes read from the model card inside
- * them — samples a class with guidance as the native CLI does. (The guided parity cases run
- * with `--backend web` in test/guided-parity.test.ts.)
+ * int64 and int32 label inputs and the null class reach the network as on the native backend,
+ * and createWebPipeline — the edge bundle's entry, from a config and the model's bytes, its
+ * classes read from the model card inside them — samples a class with guidance as the native
+ * CLI does. (The guided parity cases run
+ * with `--backend web` in test/guided-parity.test.ts, the stand-in's y=None check in
+ * test/conditional-model.test.ts.)
  */
 import { describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,20 +16,12 @@ import { configFromObject } from '../core/config/validate-config.ts';
 import { loadOnnxModel, loadWebModel } from '../core/model/backends.ts';
 import { createWebPipeline } from '../edge/create-web-pipeline.ts';
 import { runCli } from './support/cli.ts';
+import { WEB_SAMPLES_LIMIT, maxAbsDiff } from './support/sample-diff.ts';
 import { PLAIN, SIZE, conditionalModel } from './support/conditional-onnx.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
 
 const CONDITIONAL = join(ROOT, 'test/fixtures/conditional');
 const STANDIN = join(CONDITIONAL, 'standin.onnx');
-/** The web backend's limit against the native one for sampled images (test/web-backend.test.ts). */
-const WEB_LIMIT = 2.5e-4;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 describe('the class input on onnxruntime-web', () => {
   for (const labelType of ['int64', 'int32'] as const) {
@@ -58,19 +51,6 @@ describe('the class input on onnxruntime-web', () => {
       }
     });
   }
-
-  test('the exported stand-in: y = −1 is PyTorch\'s y=None, and a class changes the output', async () => {
-    const model = await loadWebModel(new Uint8Array(readFileSync(STANDIN)));
-    expect(model.info.classInput).toEqual({ name: 'y', type: 'int64', nullClass: -1 });
-    const x = parseNpy(readFileSync(join(CONDITIONAL, 'standin_probe.npy')));
-    const expected = parseNpy(readFileSync(join(CONDITIONAL, 'standin_uncond.npy')));
-    const { t } = JSON.parse(readFileSync(join(CONDITIONAL, 'standin_probe.json'), 'utf8')) as { t: number[] };
-    const unconditional = (await model.run(x.data, t, t.length, t.map(() => -1))).slice();
-    const conditional = (await model.run(x.data, t, t.length, [0, 3, 5, 9])).slice();
-    await model.dispose();
-    expect(maxAbsDiff(unconditional, expected.data)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(conditional, expected.data)).toBeGreaterThan(0.1);
-  });
 });
 
 /** The native CLI's samples.npy for the stand-in with these flags (no config file: the card gives geometry and classes). */
@@ -105,7 +85,7 @@ describe('createWebPipeline with a conditional model', () => {
       const native = await nativeSamples([...flags, '--class', 'cat', '--n_samples', '3']);
       const difference = maxAbsDiff(cat.samples, native);
       console.log(`createWebPipeline --class cat -s 3 vs native CLI: max difference ${difference.toExponential(2)}`);
-      expect(difference).toBeLessThanOrEqual(WEB_LIMIT);
+      expect(difference).toBeLessThanOrEqual(WEB_SAMPLES_LIMIT);
       expect(cat.samples.some((v) => Math.abs(v) < 0.99)).toBe(true);
       const ship = memorySink();
       await pipeline.run({ sink: ship, config: configFromObject({ ...base, sampler: { ...base.sampler, class: 'ship' } }) });
@@ -129,7 +109,7 @@ describe('createWebPipeline with a conditional model', () => {
     expect(native.length).toBe(10 * 3 * 16 * 16);
     const difference = maxAbsDiff(sink.samples, native);
     console.log(`createWebPipeline n_samples_each_class 1 -s 3 vs native CLI: max difference ${difference.toExponential(2)}`);
-    expect(difference).toBeLessThanOrEqual(WEB_LIMIT);
+    expect(difference).toBeLessThanOrEqual(WEB_SAMPLES_LIMIT);
   }, 120_000);
 
   test('a class the card does not name is the one-line error the CLI gives', async () => {
