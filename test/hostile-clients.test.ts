@@ -131,7 +131,13 @@ for (const adapter of ADAPTERS) {
     test('while running', async () => {
       await settledClientCancels(served.url);
       const before = await health(served.url);
-      for (let i = 0; i < REPEATS; i++) await sendAndHangUp(served.url, await jsonRequest('/v1/sample', LONG), 400);
+      // Hang up once the run has made model calls (a fixed wait could end before a loaded machine
+      // had even read the request, which is another phase).
+      for (let i = 0; i < REPEATS; i++) {
+        const calls = (await health(served.url)).scheduler.model_calls;
+        await sendAndHangUp(served.url, await jsonRequest('/v1/sample', LONG), () =>
+          eventually(() => health(served.url), (h) => h.scheduler.model_calls > calls, 20));
+      }
       await expectHangUpsHandled(before);
       await expectServing(served);
     }, CASE_MS);

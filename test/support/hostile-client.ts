@@ -93,11 +93,11 @@ export function watch(socket: Socket): Watched {
 }
 
 /** Send `data` and, after `thenWaitMs`, hang up (a reset, as a client that crashed or lost its network). */
-export async function sendAndHangUp(base: string, data: readonly (string | Uint8Array)[], thenWaitMs: number): Promise<void> {
+export async function sendAndHangUp(base: string, data: readonly (string | Uint8Array)[], thenWait: number | (() => Promise<unknown>)): Promise<void> {
   const socket = await openSocket(base);
   socket.on('error', () => undefined);
   for (const part of data) socket.write(part);
-  await Bun.sleep(thenWaitMs);
+  await (typeof thenWait === 'number' ? Bun.sleep(thenWait) : thenWait());
   socket.resetAndDestroy();
 }
 
