@@ -249,7 +249,9 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSi
       try {
         await saveFailure(firstLine(error));
       } catch (recordError) {
-        const why = errorCode(recordError) === errorCode((error as Error).cause) ? ' either' : `: ${fileSystemCause(recordError)}`;
+        // "either" only for the same known cause; two errors without a code are not the same cause.
+        const code = errorCode(recordError);
+        const why = code !== undefined && code === errorCode((error as Error).cause) ? ' either' : `: ${fileSystemCause(recordError)}`;
         if (error instanceof Error) error.message += ` (${name} could not be marked failed${why})`;
       }
     },
