@@ -5,22 +5,15 @@
  * quad, ε and x0 objectives, clip on and off, one item per class (class-major).
  */
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../core/io/npy.ts';
-import { runCli } from './support/cli.ts';
-import { REFERENCE, ROOT, tempDirSync } from './support/fixtures.ts';
+import { REFERENCE, ROOT } from './support/fixtures.ts';
+import { runParityCase } from './support/parity-run.ts';
 
 const GUIDED = join(REFERENCE, 'guided');
 const MODEL = join(ROOT, 'test/fixtures/conditional/standin.onnx');
 /** The issue's bound; each case prints the largest difference it measured. */
 const TOLERANCE = 1e-4;
-
-interface Case {
-  args: string[];
-  timesteps: number[];
-  shape: number[];
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;
@@ -38,17 +31,7 @@ describe('guided DDIM against the float64 reference', () => {
 
   for (const name of cases) {
     test(`${name}: the CLI is within ${TOLERANCE} of expected.npy`, async () => {
-      const dir = join(GUIDED, name);
-      const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
-      const out = tempDirSync();
-      const result = await runCli(['sample', '-c', '../config.yaml', '--weights', MODEL, ...spec.args, '--save_dir', out, '--save_npy', '--quiet'], { cwd: dir });
-      expect(result.stderr).toBe('');
-      expect(result.exitCode).toBe(0);
-      const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-      expect(run.timesteps).toEqual(spec.timesteps);
-      const ours = parseNpy(readFileSync(join(out, 'samples.npy')));
-      const expected = parseNpy(readFileSync(join(dir, 'expected.npy')));
-      expect(ours.shape).toEqual(spec.shape);
+      const { out, spec, ours, expected } = await runParityCase(join(GUIDED, name), '../config.yaml', MODEL);
       const difference = maxAbsDiff(ours.data, expected.data);
       console.log(`guided parity ${name}: max |ours − reference| = ${difference.toExponential(2)}`);
       expect(difference).toBeLessThanOrEqual(TOLERANCE);
