@@ -8,18 +8,12 @@ import { describe, expect, test } from 'bun:test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE, ROOT } from './support/fixtures.ts';
-import { runParityCase } from './support/parity-run.ts';
+import { maxAbsDiff, runParityCase } from './support/parity-run.ts';
 
 const GUIDED = join(REFERENCE, 'guided');
 const MODEL = join(ROOT, 'test/fixtures/conditional/standin.onnx');
 /** The bound; each case prints the largest difference it measured. */
 const TOLERANCE = 1e-4;
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 const cases = readdirSync(GUIDED).filter((name) => existsSync(join(GUIDED, name, 'case.json')));
 

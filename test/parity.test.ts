@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
-import { runParityCase } from './support/parity-run.ts';
+import { maxAbsDiff, runParityCase } from './support/parity-run.ts';
 
 /**
  * Sampling and interpolation: achieved at most 4.4e-5 (interpolate_uniform10). Moving a case's
@@ -27,13 +27,6 @@ const LATENTS_TOLERANCE = 2.5e-4;
 const DECODE_TOLERANCE = 1e-3;
 /** The reconstruction error against the inputs (an average, so well conditioned): achieved 5.2e-7. */
 const MSE_TOLERANCE = 5e-5;
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 const cases = readdirSync(PARITY).filter((name) => existsSync(join(PARITY, name, 'case.json')));
 

@@ -17,6 +17,14 @@ export interface ParityCase {
   readonly shape: number[];
 }
 
+/** The largest |a − b| of two arrays of the same length (checked). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
 function readParityCase(dir: string): ParityCase {
   return JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as ParityCase;
 }
