@@ -61,7 +61,7 @@ export function withModelCard(config: DdimConfig, card: ModelCard, path: string)
       path,
       `images of ${card.data.img_channels}×${card.data.img_size}×${card.data.img_size}`,
       `data.img_channels=${data.img_channels}, data.img_size=${data.img_size}`,
-      'data.img_size',
+      data.img_size !== card.data.img_size ? 'data.img_size' : 'data.img_channels',
     );
   }
   if (params.total_steps !== card.diffusion.total_steps) {
