@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError, oneLine, quoteText } from '../core/errors.ts';
+import { fileSystemCause } from '../core/sinks/save-dir-error.ts';
 import { pluginPackageFiles } from './plugin-template.ts';
 import type { PluginNames } from './plugin-template-sources.ts';
 
@@ -41,17 +42,26 @@ export function scaffoldPlugin(packageName: string, dir?: string): string {
   if (existsSync(target) && !isEmptyFolder(target)) {
     throw new UserError(`${shown} already exists and is not an empty folder; give a new or empty folder: ddim plugins new ${packageName} DIR`);
   }
+  try {
+    writePackage(target, pluginPackageFiles(names));
+  } catch (error) {
+    // A parent that is a file, a read-only or full disk: the machine's words, in one line.
+    throw new UserError(`cannot write the plugin package to ${shown}: ${oneLine(fileSystemCause(error))}`, { exitCode: 1, cause: error });
+  }
+  return target;
+}
+
+/** The files into a fresh sibling of `target` (same file system, so the rename is atomic), renamed into place. */
+function writePackage(target: string, files: Readonly<Record<string, string>>): void {
   mkdirSync(dirname(target), { recursive: true });
-  // A fresh sibling (same file system, so the rename is atomic), made with the usual permissions.
   const staging = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   mkdirSync(staging);
   try {
-    for (const [name, text] of Object.entries(pluginPackageFiles(names))) writeFileSync(join(staging, name), text);
-    if (existsSync(target)) rmdirSync(target); // empty, checked above
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(staging, name), text);
+    if (existsSync(target)) rmdirSync(target); // empty, checked before
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  return target;
 }

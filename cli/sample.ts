@@ -4,6 +4,7 @@
  */
 import { type Pipeline, type PreparedRun, type Progress, type RunSummary, createPipeline } from '../index.ts';
 import { type BatchProbe, checkBatchInvariance } from '../core/model/batch-invariance.ts';
+import { itemsPerBatch } from '../core/plugin.ts';
 import { type FileSink, fileSink } from '../core/sinks/file-sink.ts';
 import { DEFAULT_MICRO_BATCH } from '../core/config/schema.ts';
 import { type Shard, shardBatchItems, shardLabel, shardRange } from '../core/sinks/shard.ts';
@@ -57,7 +58,7 @@ function fitBatchesToShard(prepared: PreparedRun, shard: Shard, probe: BatchProb
   if (prepared.config.sampler.micro_batch !== DEFAULT_MICRO_BATCH || !probe.invariant) return prepared;
   const { count } = prepared.plan;
   const { rowsPerItem } = prepared.cost;
-  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.planContext.microBatch / rowsPerItem)));
+  const perBatch = itemsPerBatch(prepared.planContext.microBatch, rowsPerItem, count);
   const items = shardBatchItems(shardRange(shard, count), count, perBatch);
   return { ...prepared, planContext: { ...prepared.planContext, microBatch: items * rowsPerItem } };
 }
@@ -69,7 +70,7 @@ function fitBatchesToShard(prepared: PreparedRun, shard: Shard, probe: BatchProb
 function shardWasteNote(prepared: PreparedRun, shard: Shard): string | undefined {
   const { count } = prepared.plan;
   const { rowsPerItem } = prepared.cost;
-  const perBatch = Math.min(count, Math.max(1, Math.floor(prepared.planContext.microBatch / rowsPerItem)));
+  const perBatch = itemsPerBatch(prepared.planContext.microBatch, rowsPerItem, count);
   const { start, end } = shardRange(shard, count);
   if (start % perBatch === 0 && (end === count || end % perBatch === 0)) return undefined;
   const share = Math.floor(count / shard.count);

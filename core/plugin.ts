@@ -144,6 +144,11 @@ export function planCost(plan: ModePlan, steps: number): ModeCost {
   return plan.cost ?? { rowsPerItem: 1, callsPerRow: steps };
 }
 
+/** Items in one micro-batch of `microBatch` model rows: at least one, at most the plan's `count`. */
+export function itemsPerBatch(microBatch: number, rowsPerItem: number, count: number): number {
+  return Math.min(count, Math.max(1, Math.floor(microBatch / rowsPerItem)));
+}
+
 export type Plugin = ModePlugin | SchedulePlugin;
 
 /** A module a config's `plugins:` list names: its default export, or a `plugins` array. */

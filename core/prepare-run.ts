@@ -9,7 +9,7 @@ import type { ImageSource } from './io/image-source.ts';
 import { type NpyArray, parseNpy, parseNpyHeader } from './io/npy.ts';
 import type { ModelInfo } from './model/model.ts';
 import { initialNoiseSource } from './noise/initial-noise.ts';
-import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, planCost } from './plugin.ts';
+import { type ModeCost, type ModePlan, type ModePlugin, type PlanContext, itemsPerBatch, planCost } from './plugin.ts';
 import { type Registry, pluginOptions } from './registry.ts';
 import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.ts';
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
@@ -172,7 +172,7 @@ function checkSizes(host: RunHost, config: DdimConfig, mode: ModePlugin, plan: M
   const budget = memoryBudget(host);
   const rowBytes = 4 * shape.channels * shape.height * shape.width * BUFFERS_PER_ROW;
   const fitRows = Math.floor(budget / rowBytes);
-  const items = Math.min(plan.count, Math.max(1, Math.floor(microBatch / rowsPerItem)));
+  const items = itemsPerBatch(microBatch, rowsPerItem, plan.count);
   const rows = items * rowsPerItem;
   if (rows > fitRows) {
     const need = formatBytes(rows * rowBytes);

@@ -65,6 +65,26 @@ describe('ddim sample with a conditional model', () => {
     expect(existsSync(join(out, '1.png'))).toBe(true);
   });
 
+  test('a rerun into the same save_dir continues only the same run: another class, guidance scale or seed is refused, class-major too', async () => {
+    const refused = async (out: string, args: string[]) => {
+      const result = await runCli(['sample', '--weights', MODEL, ...QUICK, ...args, '--save_dir', out]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe(`error: save_dir ${out} holds results of another run (other settings, model or noise file; see its run.json); choose another --save_dir or empty it\n`);
+    };
+    const byClass = await sample(['--class', '3', '--n_samples', '2']);
+    const before = readFileSync(join(byClass, '0.png'));
+    await refused(byClass, ['--class', '5', '--n_samples', '2']);
+    await refused(byClass, ['--class', '3', '--guidance_scale', '3', '--n_samples', '2']);
+    expect(readFileSync(join(byClass, '0.png')).equals(before)).toBe(true);
+    // Class-major results lie in class folders only: they count as the folder's results.
+    const classMajor = await sample(['--n_samples_each_class', '1', '--seed', '1']);
+    await refused(classMajor, ['--n_samples_each_class', '1', '--seed', '2']);
+    await refused(classMajor, ['--class', '0', '--n_samples', '10', '--seed', '1']);
+    const again = await runCli(['sample', '--weights', MODEL, ...QUICK, '--n_samples_each_class', '1', '--seed', '1', '--save_dir', classMajor]);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(join(classMajor, 'run.json'), 'utf8')).seed).toBe(1);
+  });
+
   test('a conditional model without a class, a class out of range, or a class for an (x, t) model: one line, exit 2', async () => {
     const cases: [string[], string][] = [
       [['--weights', MODEL], 'is class-conditional: give --class C or --n_samples_each_class K, with C in 0..9 (airplane, automobile, bird, cat,'],

@@ -7,12 +7,10 @@
  * `--backend web`) to the same bound; run.json's providers say which one really ran.
  */
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../core/io/npy.ts';
-import { runCli } from './support/cli.ts';
-import { maxAbsDiff } from './support/sample-diff.ts';
-import { REFERENCE, ROOT, tempDirSync } from './support/fixtures.ts';
+import { REFERENCE, ROOT } from './support/fixtures.ts';
+import { maxAbsDiff, runParityCase } from './support/parity-run.ts';
 
 const GUIDED = join(REFERENCE, 'guided');
 const MODEL = join(ROOT, 'test/fixtures/conditional/standin.onnx');
@@ -24,12 +22,6 @@ const BACKENDS = [
   { name: 'web', provider: 'wasm' },
 ] as const;
 
-interface Case {
-  args: string[];
-  timesteps: number[];
-  shape: number[];
-}
-
 const cases = readdirSync(GUIDED).filter((name) => existsSync(join(GUIDED, name, 'case.json')));
 
 describe('guided DDIM against the float64 reference', () => {
@@ -40,18 +32,8 @@ describe('guided DDIM against the float64 reference', () => {
 
   for (const name of cases) for (const backend of BACKENDS) {
     test(`${name}, --backend ${backend.name}: the CLI is within ${TOLERANCE} of expected.npy`, async () => {
-      const dir = join(GUIDED, name);
-      const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
-      const out = tempDirSync();
-      const result = await runCli(['sample', '-c', '../config.yaml', '--weights', MODEL, ...spec.args, '--backend', backend.name, '--save_dir', out, '--save_npy', '--quiet'], { cwd: dir });
-      expect(result.stderr).toBe('');
-      expect(result.exitCode).toBe(0);
-      const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-      expect(run.timesteps).toEqual(spec.timesteps);
+      const { out, spec, ours, expected, run } = await runParityCase(join(GUIDED, name), '../config.yaml', MODEL, ['--backend', backend.name]);
       expect(run.model.providers).toEqual([backend.provider]);
-      const ours = parseNpy(readFileSync(join(out, 'samples.npy')));
-      const expected = parseNpy(readFileSync(join(dir, 'expected.npy')));
-      expect(ours.shape).toEqual(spec.shape);
       const difference = maxAbsDiff(ours.data, expected.data);
       console.log(`guided parity ${name} (${backend.name}): max |ours − reference| = ${difference.toExponential(2)}`);
       expect(difference).toBeLessThanOrEqual(TOLERANCE);

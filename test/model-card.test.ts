@@ -3,7 +3,7 @@
  * config from the card alone, config values over the card, and contradictions refused.
  */
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { betaSchedule } from '../core/math/betas.ts';
 import { onnxMetadata, readModelCard, withoutModelCard } from '../core/model/model-card.ts';
@@ -50,6 +50,24 @@ describe('model cards', () => {
     expect(() => readModelCard(twice, 'm.onnx')).toThrow('model m.onnx: its model card (metadata "ddim.card") is not JSON');
     // The network without its cards: what run fingerprints identify (other metadata stays).
     expect([...withoutModelCard(twice)]).toEqual([...concat([graph, metadataEntry('other', 'x')])]);
+  });
+
+  test('a card whose β values are not its named schedule\'s (a config\'s betas list) runs on those values; a named one computes its own', async () => {
+    const dir = tempDirSync();
+    const card = readModelCard(readFileSync(DEFAULT_MODEL), DEFAULT_MODEL)!;
+    const custom = Array.from({ length: 1000 }, (_, t) => 0.0002 + 0.01 * (t / 999) ** 2);
+    const model = join(dir, 'custom.onnx');
+    writeFileSync(model, concat([readFileSync(DEFAULT_MODEL), metadataEntry('ddim.card', JSON.stringify({ ...card, diffusion: { ...card.diffusion, betas: custom } }))]));
+    const named = join(dir, 'named.onnx');
+    writeFileSync(named, readFileSync(DEFAULT_MODEL));
+    const betasOf = async (weights: string) => {
+      const out = join(dir, `out-${weights === model ? 'custom' : 'named'}`);
+      const result = await runCli(['sample', '--weights', weights, '--skip_steps', '2', '--n_samples', '1', '--save_dir', out, '--quiet']);
+      expect(result.stderr).toBe('');
+      return JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.diffusion.params.betas;
+    };
+    expect(await betasOf(model)).toEqual(custom);
+    expect(await betasOf(named)).toBeUndefined();
   });
 
   test('ddim sample --weights MODEL.onnx needs no config when the file has a card', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
+import { maxAbsDiff, runParityCase } from './support/parity-run.ts';
 
 /**
  * Sampling and interpolation: achieved at most 4.4e-5 (interpolate_uniform10). Moving a case's
@@ -27,19 +28,6 @@ const DECODE_TOLERANCE = 1e-3;
 /** The reconstruction error against the inputs (an average, so well conditioned): achieved 5.2e-7. */
 const MSE_TOLERANCE = 5e-5;
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
-
-interface Case {
-  args: string[];
-  timesteps: number[];
-  shape: number[];
-}
-
 const cases = readdirSync(PARITY).filter((name) => existsSync(join(PARITY, name, 'case.json')));
 
 describe('parity with the reference sampler', () => {
@@ -49,20 +37,8 @@ describe('parity with the reference sampler', () => {
 
   for (const name of cases) {
     const dir = join(PARITY, name);
-    const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
-
     test(`${name}: the CLI reproduces expected.npy and the timesteps`, async () => {
-      const out = tempDirSync();
-      // Run from the case folder, so its relative --noise / --input_dir resolve as a user's would.
-      const result = await runCli(['sample', '-c', 'config.yaml', '--weights', TINY_MODEL, ...spec.args, '--save_dir', out, '--save_npy', '--quiet'], { cwd: dir });
-      expect(result.stderr).toBe('');
-      expect(result.exitCode).toBe(0);
-
-      const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-      expect(run.timesteps).toEqual(spec.timesteps);
-      const ours = parseNpy(readFileSync(join(out, 'samples.npy')));
-      const expected = parseNpy(readFileSync(join(dir, 'expected.npy')));
-      expect(ours.shape).toEqual(spec.shape);
+      const { out, spec, ours, expected } = await runParityCase(dir, 'config.yaml', TINY_MODEL);
       expect(ours.shape).toEqual(expected.shape);
       const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
       expect(pngs.length).toBe(spec.shape[0]!);

@@ -15,7 +15,7 @@ import sys
 
 import yaml
 
-from model_card import CARD_KEY, build_card, card_bytes
+from model_card import CARD_KEY, append_card, build_card
 
 
 def existing_card(path):
@@ -50,9 +50,8 @@ def main():
         return
     if current is not None and not args.replace:
         sys.exit(f'{args.onnx} has another model card; give --replace to write this one')
-    with open(args.onnx, 'ab') as f:
-        f.write(card_bytes(card))
-    print(f'wrote the model card of {args.onnx} ({len(card_bytes(card))} bytes)')
+    written = append_card(args.onnx, card)
+    print(f'wrote the model card of {args.onnx} ({written} bytes)')
 
 
 if __name__ == '__main__':

@@ -34,18 +34,17 @@ import torch
 import yaml
 
 from conditional_export import ConditionalNetwork, null_matches_none
-from model_card import append_card, build_card, num_classes
+from model_card import append_card, build_card, data_value, num_classes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def input_shape(cfg):
     """(channels, size) of the network's input, from either layout of the original configs."""
-    data = cfg['data']
-    size = data.get('img_size', (data.get('params') or {}).get('img_size'))
+    size = data_value(cfg, 'img_size')
     if size is None:
         raise SystemExit('config: data.img_size (or data.params.img_size) is missing')
-    return data['img_channels'], size
+    return cfg['data']['img_channels'], size
 
 
 def pick_state_dict(ckpt, use_ema):

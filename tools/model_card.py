@@ -104,5 +104,8 @@ def card_bytes(card):
 
 
 def append_card(path, card):
+    """Append the card's entry to the ONNX file at `path`; returns the bytes appended."""
+    entry = card_bytes(card)
     with open(path, 'ab') as f:
-        f.write(card_bytes(card))
+        f.write(entry)
+    return len(entry)

@@ -9,6 +9,7 @@ import { didYouMean } from '../suggest.ts';
 import { getPath, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath } from './paths.ts';
 import { adoptRespaceNames } from './respace-names.ts';
+import { describeValue } from './describe-value.ts';
 import { RUN_OPTIONS } from './run-options.ts';
 import { type DdimConfig, KNOWN_TOP_LEVEL_KEYS } from './schema.ts';
 import {
@@ -16,7 +17,6 @@ import {
   type LoadConfigOptions,
   applyOverrides,
   deepMerge,
-  describeValue,
   finishPaths,
   parseConfigYaml,
   recordOrigins,

@@ -6,6 +6,7 @@
  * one-line error before the model is loaded.
  */
 import { UserError, oneLine } from '../errors.ts';
+import { betaSchedule } from '../math/betas.ts';
 import type { ModelCard } from '../model/model-card.ts';
 import type { Override } from './overrides.ts';
 import type { DdimConfig } from './schema.ts';
@@ -24,8 +25,25 @@ export function cardOverrides(card: ModelCard, path: string): Override[] {
     ['diffusion.params.objective', diffusion.objective],
     ['data.num_classes', data.num_classes],
     ['data.class_names', data.class_names],
+    ['diffusion.params.betas', customBetas(card)],
   ];
   return values.filter(([, value]) => value !== undefined).map(([key, value]) => ({ path: key, value, origin }));
+}
+
+/** Relative difference within which the card's β values are its named schedule's (Python and this toolkit agree to ~1e-15). */
+const SAME_BETAS = 1e-9;
+
+/**
+ * The card's β values where its named schedule does not give them (a network trained with a
+ * config's `betas` list: its card names the default schedule beside them), else undefined, so
+ * that a card of a named schedule keeps computing its chain as before.
+ */
+function customBetas(card: ModelCard): number[] | undefined {
+  const { betas, total_steps, beta_schedule, beta_start, beta_end } = card.diffusion;
+  if (betas === undefined) return undefined;
+  const named = betaSchedule({ totalSteps: total_steps, betaSchedule: beta_schedule, betaStart: beta_start, betaEnd: beta_end });
+  const same = betas.length === named.length && betas.every((beta, t) => Math.abs(beta - named[t]!) <= SAME_BETAS * Math.abs(named[t]!));
+  return same ? undefined : betas;
 }
 
 function contradiction(path: string, madeFor: string, config: string, key: string): UserError {
@@ -43,7 +61,7 @@ export function withModelCard(config: DdimConfig, card: ModelCard, path: string)
       path,
       `images of ${card.data.img_channels}×${card.data.img_size}×${card.data.img_size}`,
       `data.img_channels=${data.img_channels}, data.img_size=${data.img_size}`,
-      'data.img_size',
+      data.img_size !== card.data.img_size ? 'data.img_size' : 'data.img_channels',
     );
   }
   if (params.total_steps !== card.diffusion.total_steps) {

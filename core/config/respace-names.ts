@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
+import { describeValue } from './describe-value.ts';
 import type { Override } from './overrides.ts';
 import { isPlainObject } from './overrides.ts';
 
@@ -29,7 +30,7 @@ function scheduleFor(value: unknown, where: string): string {
   const names = Object.keys(RESPACE_SCHEDULES);
   if (value === null) return 'uniform';
   if (typeof value !== 'string' || !Object.hasOwn(RESPACE_SCHEDULES, value)) {
-    const got = typeof value === 'string' ? `"${value}"${didYouMean(value, names)}` : String(value);
+    const got = `${describeValue(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`;
     throw new ConfigError(`${where}: expected one of ${names.join('|')}, got ${got}`, { path: RESPACE_TYPE });
   }
   return RESPACE_SCHEDULES[value]!;

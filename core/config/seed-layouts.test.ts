@@ -76,6 +76,8 @@ describe('respace_type and respace_steps', () => {
     expect(messageOf(() => loadConfig(undefined, { overrides: [{ path: 'diffusion.params.respace_type', value: 'quadd', origin: '--respace_type' }] }))).toContain(
       '--respace_type: expected one of',
     );
+    // A value that is no name is described, not printed as [object Object].
+    expect(messageOf(() => loadConfig(fileWith(`${base}diffusion: {params: {respace_type: {a: 1}}}\n`)))).toEndWith('|quad|none, got a mapping');
   });
 
   test('both names in one file are refused', () => {

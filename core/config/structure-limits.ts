@@ -63,8 +63,3 @@ export function findStructureProblem(value: unknown, limits: StructureLimits = {
   }
   return problem;
 }
-
-/** An error message if `key` is one no config or request may hold. */
-export function reservedKeyProblem(key: string): string | undefined {
-  return RESERVED_KEYS.has(key) ? reservedKeyMessage(key) : undefined;
-}

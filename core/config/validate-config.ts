@@ -29,13 +29,6 @@ export interface Layer {
   readonly origins: Map<string, string>;
 }
 
-/** A value a message names without quoting it whole (it may be huge, or an alias bomb). */
-export function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (isPlainObject(value)) return 'a mapping';
-  return typeof value === 'string' ? `"${oneLine(value).slice(0, 60)}"` : String(value);
-}
-
 /**
  * Each leaf's dotted path → the file or flag that set it. The value's shape is checked first
  * (./structure-limits.ts), so that no deeper or larger value than a config needs is walked.

@@ -23,7 +23,8 @@ export interface PngHeader {
   readonly interlaced: boolean;
 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The eight bytes every PNG file starts with. */
+export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Samples per pixel by PNG colour type (3 is a palette index). */
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Adam7 passes: first column, first row, column step, row step. */
@@ -48,7 +49,7 @@ export function inflatedPngSize(header: PngHeader): number {
 /** The header of a PNG, checked: a known colour type and bit depth, and at most `maxPixels` pixels. */
 export function readPngHeader(bytes: Uint8Array, name = 'image', maxPixels = MAX_DECODED_PIXELS): PngHeader {
   const fail = failure(name);
-  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw fail('not a PNG image');
+  if (bytes.length < 33 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw fail('not a PNG image');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw fail('not a readable PNG (it does not start with its IHDR chunk)');
   const header = { width: view.getUint32(16), height: view.getUint32(20), depth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1 };
@@ -121,7 +122,7 @@ export function boundedPng(bytes: Uint8Array, name = 'image', maxPixels = MAX_DE
   }
   if (data.length === 0) throw fail('not a readable PNG (it has no image data)');
   const pixels = inflateExactly(data, inflatedPngSize(header), fail);
-  const parts = [Uint8Array.from(SIGNATURE), ...kept, pngChunk('IDAT', zlibSync(pixels, { level: 0 })), pngChunk('IEND', new Uint8Array(0))];
+  const parts = [Uint8Array.from(PNG_SIGNATURE), ...kept, pngChunk('IDAT', zlibSync(pixels, { level: 0 })), pngChunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
   let offset = 0;
   for (const part of parts) {

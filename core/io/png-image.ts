@@ -6,9 +6,8 @@
  * browser); a PNG of another size is refused in one line.
  */
 import { UserError, oneLine } from '../errors.ts';
+import { PNG_SIGNATURE } from './bounded-png.ts';
 import { decodePng } from './png.ts';
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Width and height from a PNG's header, without decoding it. */
 export function pngSize(bytes: Uint8Array, name = 'image'): { width: number; height: number } {

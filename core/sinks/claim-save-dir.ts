@@ -2,8 +2,8 @@
  * Whether a run may write into a save_dir: the results already there, and every run record
  * beside them (run.json, run.shard-k-of-n.json), must be this very run's.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { relative } from 'node:path';
+import { type Dirent, existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { firstLine, UserError } from '../errors.ts';
 import { listImages } from '../io/images.ts';
 import { sha256File } from '../io/sha256.ts';
@@ -11,6 +11,8 @@ import type { RunInfo } from '../run-types.ts';
 import { RUN_JSON, type RecordFile, type RunRecord, readRecords, recordsConflict } from './run-records.ts';
 
 const RESULT_FILE = /^(\d+)\.png$/;
+/** A class folder of a class-major run: its results are class{c}/{idx}.png (classes.ts, itemFileName). */
+const CLASS_FOLDER = /^class(\d+)$/;
 
 /** One input image of a run that starts from images: its path under input_dir and its digest. */
 export interface InputRecord {
@@ -18,20 +20,40 @@ export interface InputRecord {
   readonly sha256: string;
 }
 
-/** The folder's listing: result indices, whether it holds .npy results, its run records. */
-function scan(saveDir: string): { indices: number[]; npy: boolean; records: RecordFile[] } {
-  let names: string[];
+function listFolder(path: string): Dirent[] {
   try {
-    names = readdirSync(saveDir);
+    return readdirSync(path, { withFileTypes: true });
   } catch (error) {
-    throw new UserError(`cannot read save_dir ${saveDir}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
+    throw new UserError(`cannot read save_dir ${path}: ${firstLine(error)}`, { path: 'sampler.save_dir' });
   }
+}
+
+/**
+ * The folder's listing: result indices, whether it holds results at all (.png, also in the
+ * class folders of a class-major run, or .npy), its run records. Class-major results get their
+ * indices under this run's K (`perClass`); results of a run with another layout are caught by
+ * its record, which the folder's results make count.
+ */
+function scan(saveDir: string, perClass: number | undefined): { indices: number[]; hasResults: boolean; records: RecordFile[] } {
+  const entries = listFolder(saveDir);
+  const names = entries.map((entry) => entry.name);
   const indices = names.flatMap((name) => {
     const match = RESULT_FILE.exec(name);
     return match ? [Number(match[1])] : [];
   });
+  let classResults = 0;
+  for (const entry of entries) {
+    const folder = entry.isDirectory() ? CLASS_FOLDER.exec(entry.name) : null;
+    if (!folder) continue;
+    for (const { name } of listFolder(join(saveDir, entry.name))) {
+      const match = RESULT_FILE.exec(name);
+      if (!match) continue;
+      classResults++;
+      if (perClass !== undefined) indices.push(Number(folder[1]) * perClass + Number(match[1]));
+    }
+  }
   const npy = names.includes('samples.npy') || names.includes('latents.npy');
-  return { indices, npy, records: readRecords(saveDir, names) };
+  return { indices, hasResults: indices.length > 0 || classResults > 0 || npy, records: readRecords(saveDir, names) };
 }
 
 /**
@@ -82,8 +104,8 @@ function checkRecords(saveDir: string, records: readonly RecordFile[], ours: Run
  * Returns the input records its record keeps.
  */
 export function claimSaveDir(saveDir: string, runInfo: RunInfo, ours: RunRecord, ownName: string, onWarning?: (message: string) => void): InputRecord[] | undefined {
-  const found = scan(saveDir);
-  const hasResults = found.indices.length > 0 || found.npy;
+  const found = scan(saveDir, runInfo.perClass);
+  const { hasResults } = found;
   checkRecords(saveDir, found.records, ours, ownName, hasResults);
   let inputs = inputRecords(runInfo, saveDir);
   if (hasResults && inputs) {

@@ -54,7 +54,7 @@ export interface FileSink extends ResultSink {
 export function runFingerprint(info: RunInfo): string {
   const { config } = info;
   const p = config.diffusion.params;
-  const { noise } = config.sampler;
+  const { noise, guidance_scale, class: label, n_samples_each_class: perClass } = config.sampler;
   const decisive = {
     mode: info.mode,
     seed: info.seed,
@@ -69,6 +69,11 @@ export function runFingerprint(info: RunInfo): string {
     // Left out when unset, so runs without masks keep the fingerprint earlier versions gave them.
     masks: config.sampler.mask_dir ?? config.sampler.mask ?? undefined,
     options: config.sampler.options,
+    // A conditional model's classes and guidance decide its pixels; each is left out at its
+    // default, so runs that set none (every unconditional run) keep their fingerprint.
+    ...(label !== null ? { class: label } : {}),
+    ...(perClass !== null ? { n_samples_each_class: perClass } : {}),
+    ...(guidance_scale !== 1 ? { guidance_scale } : {}),
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
@@ -249,7 +254,9 @@ export function fileSink(saveDir: string, options: FileSinkOptions = {}): FileSi
       try {
         await saveFailure(firstLine(error));
       } catch (recordError) {
-        const why = errorCode(recordError) === errorCode((error as Error).cause) ? ' either' : `: ${fileSystemCause(recordError)}`;
+        // "either" only for the same known cause; two errors without a code are not the same cause.
+        const code = errorCode(recordError);
+        const why = code !== undefined && code === errorCode((error as Error).cause) ? ' either' : `: ${fileSystemCause(recordError)}`;
         if (error instanceof Error) error.message += ` (${name} could not be marked failed${why})`;
       }
     },

@@ -4,9 +4,9 @@
  * non-interlaced 8-bit picture of that size holds. A truncated or bit-flipped file fails.
  */
 import { inflateSync } from 'node:zlib';
+import { PNG_SIGNATURE } from '../io/bounded-png.ts';
 import { crc32 } from '../io/crc32.ts';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** PNG colour type by channel count: gray, gray+alpha, RGB, RGBA. */
 const COLOUR_TYPE: Record<number, number> = { 1: 0, 2: 4, 3: 2, 4: 6 };
 
@@ -23,7 +23,7 @@ export interface PngExpectation {
  * checkPng(readFileSync('out/0.png'), { width: 32, height: 32, channels: 1 }); // undefined
  */
 export function checkPng(bytes: Uint8Array, expected?: PngExpectation): string | undefined {
-  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) return 'not a PNG file';
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return 'not a PNG file';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const idat: Uint8Array[] = [];
   let header: { width: number; height: number; depth: number; colour: number; interlace: number } | undefined;
