@@ -7,9 +7,9 @@
 import type * as v from 'valibot';
 
 /**
- * One guided model call, ready to combine. Every array holds `count`·`size` values, item by
- * item, and is valid only during the call; the rule writes every value of `out` and allocates
- * nothing (it runs once per step).
+ * One guided model call, ready to combine. The first `count`·`size` values of every array are
+ * this call's, item by item (buffers may be longer: they are reused), valid only during the
+ * call; the rule writes those values of `out` and allocates nothing (it runs once per step).
  */
 export interface GuidanceStep<O> {
   /** The rule's own options, validated by its schema (sampler.options.<name>). */
