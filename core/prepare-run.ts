@@ -14,7 +14,7 @@ import { type Registry, pluginOptions } from './registry.ts';
 import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.ts';
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
-import type { GuidanceChoice } from './guided-eps.ts';
+import type { GuidanceChoice } from './guidance-rule.ts';
 
 /** sampler.guidance's default: the original's rule. */
 const DEFAULT_GUIDANCE = 'cfg';

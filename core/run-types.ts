@@ -6,7 +6,7 @@ import type { NpyArray } from './io/npy.ts';
 import type { DiffusionModel } from './model/model.ts';
 import type { ModeBatch, ModeCost, ModeInput, ModePlan, ModePlugin, PlanContext } from './plugin.ts';
 import type { StepEvent } from './sampler.ts';
-import type { GuidanceChoice } from './guided-eps.ts';
+import type { GuidanceChoice } from './guidance-rule.ts';
 
 /** What a sink is told before the first result. */
 export interface RunInfo {

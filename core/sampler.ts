@@ -13,8 +13,7 @@ import {
   samplingCoefficients,
 } from './math/ddim-step.ts';
 import { applyForward, forwardCoefficients } from './math/forward-noise.ts';
-import { type EpsConversion, epsConversion } from './math/guidance.ts';
-import { type GuidanceChoice, GuidedEps } from './guided-eps.ts';
+import { type EpsConversion, type GuidanceCombiner, GuidedEps, epsConversion } from './math/guidance.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { fillGaussian } from './noise/philox.ts';
 
@@ -33,7 +32,7 @@ export interface SamplerSettings {
    */
   readonly guidanceScale?: number;
   /** How guided steps combine ε_c and ε_u: a guidance rule and its options (default: the original's, `cfg`). */
-  readonly guidance?: GuidanceChoice;
+  readonly guidance?: GuidanceCombiner;
   /** T, the length of the model's chain, as a guidance rule is told it (default: ᾱ's length). */
   readonly totalSteps?: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { type EpsConversion, epsConversion } from './guidance.ts';
-import { GuidedEps } from '../guided-eps.ts';
+import { type EpsConversion, GuidedEps, epsConversion } from './guidance.ts';
+
 
 const ALPHA = 0.37;
 const SIZE = 3;
