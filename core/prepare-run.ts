@@ -15,9 +15,6 @@ import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.t
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
 import type { GuidanceChoice } from './guidance-rule.ts';
-
-/** sampler.guidance's default: the original's rule. */
-const DEFAULT_GUIDANCE = 'cfg';
 import { planClasses } from './classes.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 import { type OpenedSources, runWarnings } from './run-warnings.ts';
@@ -44,6 +41,9 @@ export function scheduleTimesteps(registry: Registry, config: DdimConfig, chain:
   const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
   return askSchedule(schedule, scheduleContext(config, chain, options));
 }
+
+/** sampler.guidance's default: the original's rule. */
+const DEFAULT_GUIDANCE = 'cfg';
 
 /**
  * The guidance rule a config names (sampler.guidance) and its checked options. The default,

@@ -96,6 +96,13 @@ describe('a guidance rule plugin (guidance-window)', () => {
     expect([unknown.exitCode, unknown.stderr]).toEqual([2, 'error: sampler.guidance: unknown guidance "guidance-windo". Must be one of [cfg, guidance-window] (did you mean "guidance-window"?)\n']);
   }, 120_000);
 
+  test('a rule no step asks is a warning: guidance_scale 1, or a model without classes', async () => {
+    const conditional = await runCli(['sample', '--weights', MODEL, '--class', '1', '--n_samples', '1', '--skip_steps', '3', '--quiet', ...WINDOW, '--save_dir', tempDirSync()]);
+    expect([conditional.exitCode, conditional.stderr]).toEqual([0, 'warning: guidance rule "guidance-window" (sampler.guidance) is not used: guidance_scale 1 runs each item with its class alone\n']);
+    const unconditional = await runCli(['sample', '--n_samples', '1', '--skip_steps', '3', '--quiet', ...WINDOW, '--save_dir', tempDirSync()]);
+    expect([unconditional.exitCode, unconditional.stderr]).toEqual([0, 'warning: guidance rule "guidance-window" (sampler.guidance) is not used: the model is not class-conditional\n']);
+  }, 120_000);
+
   test('`ddim plugins` lists the built-in rule and the plugin\'s with its options schema', async () => {
     const result = await runCli(['plugins', '--plugin', PLUGIN]);
     expect(result.exitCode).toBe(0);
