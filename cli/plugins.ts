@@ -1,5 +1,5 @@
 /**
- * `ddim plugins`: the modes and schedules a run could use (the built-ins plus the config's
+ * `ddim plugins`: the modes, schedules and guidance rules a run could use (the built-ins plus the config's
  * `plugins:` and every --plugin), as the JSON the server answers at GET /v1/plugins.
  * Loads no model, so it also checks that a plugin module loads before a long run.
  * `ddim plugins new NAME [DIR]` writes a plugin package to start from (./plugin-scaffold.ts).
@@ -18,8 +18,8 @@ function pluginsUsage(): string {
     'Usage: bun run ddim plugins [-c CONFIG] [--plugin MODULE ...] [key.path=value ...]',
     '       bun run ddim plugins new NAME [DIR]',
     '',
-    'Prints the registered modes and schedules as JSON, each with its description and its options',
-    '(sampler.options.<name>) as JSON Schema: {"modes": [{"name", "description", "options"}], "schedules": [...]}.',
+    'Prints the registered modes, schedules and guidance rules as JSON, each with its description and its options',
+    '(sampler.options.<name>) as JSON Schema: {"modes": [{"name", "description", "options"}], "schedules": [...], "guidance": [...]}.',
     "The built-ins are always there; plugin modules come from the config's plugins: list and --plugin.",
     '',
     '`plugins new NAME [DIR]` writes a plugin package to start from into DIR (default: ./NAME without any @scope; it must',

@@ -72,6 +72,8 @@ export function samplerSettings(prepared: PreparedRun): SamplerSettings {
     eta: params.eta,
     seed: prepared.config.seed,
     guidanceScale: prepared.config.sampler.guidance_scale,
+    guidance: prepared.guidance,
+    totalSteps: prepared.alphasCumprod.length,
   };
 }
 

@@ -2,7 +2,8 @@
  * What a plugin needs from the toolkit, and nothing that pulls in the pipeline:
  * built-in plugins import this file; third-party ones can import it or the package root.
  */
-export { COMMON_RUN_OPTIONS, defineMode, defineSchedule, modeInputs, planCost } from './plugin.ts';
+export { COMMON_RUN_OPTIONS, defineGuidance, defineMode, defineSchedule, modeInputs, planCost } from './plugin.ts';
+export { classifierFreeGuidance, type GuidancePlugin, type GuidanceStep } from './guidance-rule.ts';
 export type { ImageSource } from './io/image-source.ts';
 export type {
   ModeCost,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { defineMode, defineSchedule } from './plugin.ts';
+import { defineGuidance, defineMode, defineSchedule } from './plugin.ts';
 import { pluginOptions } from './registry.ts';
 
 /**
@@ -38,12 +38,25 @@ const named = defineSchedule<{ every: number }>({
   timesteps: ({ options }) => [options.every],
 });
 
-describe('defineSchedule and defineMode', () => {
+const damped = defineGuidance({
+  name: 'damped',
+  options: v.strictObject({ damping: v.optional(v.number(), 0.5) }),
+  combine: ({ options, count, size, epsCond, out }) => {
+    const damping: number = options.damping;
+    // @ts-expect-error not a key of the schema
+    void options.dampng;
+    for (let j = 0; j < count * size; j++) out[j] = damping * epsCond[j]!;
+  },
+});
+
+describe('defineSchedule, defineMode and defineGuidance', () => {
   test('add the kind and keep everything else as given', () => {
     expect(stepped.kind).toBe('schedule');
     expect(shaded.kind).toBe('mode');
     expect(named).toMatchObject({ kind: 'schedule', name: 'named' });
     expect(pluginOptions(stepped, { every: 3 }, 'sampler.options.stepped')).toEqual({ every: 3 });
     expect(pluginOptions(shaded, undefined, 'sampler.options.shaded')).toEqual({ shade: 'light' });
+    expect(damped).toMatchObject({ kind: 'guidance', name: 'damped' });
+    expect(pluginOptions(damped, {}, 'sampler.options.damped')).toEqual({ damping: 0.5 });
   });
 });

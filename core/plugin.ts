@@ -1,5 +1,5 @@
 /**
- * The public plugin contract. Modes and schedules, built-in or third-party, are plain
+ * The public plugin contract. Modes, schedules and guidance rules, built-in or third-party, are plain
  * objects with a `kind`, a `name`, an optional valibot schema for their own options,
  * and their hook.
  */
@@ -7,6 +7,7 @@ import type * as v from 'valibot';
 import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { DdimSampler } from './sampler.ts';
+import type { GuidancePlugin } from './guidance-rule.ts';
 
 /**
  * What a schedule is asked for: the model's forward process and what the run asked. Timestep
@@ -149,7 +150,7 @@ export function itemsPerBatch(microBatch: number, rowsPerItem: number, count: nu
   return Math.min(count, Math.max(1, Math.floor(microBatch / rowsPerItem)));
 }
 
-export type Plugin = ModePlugin | SchedulePlugin;
+export type Plugin = ModePlugin | SchedulePlugin | GuidancePlugin;
 
 /** A module a config's `plugins:` list names: its default export, or a `plugins` array. */
 export type PluginModule = { default?: Plugin | readonly Plugin[]; plugins?: readonly Plugin[] };
@@ -183,4 +184,20 @@ export function defineMode<S extends OptionsSchema>(plugin: Definition<ModePlugi
 export function defineMode<O = undefined>(plugin: Omit<ModePlugin<O>, 'kind'>): ModePlugin<O>;
 export function defineMode(plugin: Omit<ModePlugin, 'kind'>): ModePlugin {
   return { kind: 'mode', ...plugin };
+}
+
+/**
+ * A guidance rule (./guidance-rule.ts): how a guided step combines ε_c and ε_u.
+ *
+ * @example
+ * export default defineGuidance({
+ *   name: 'late',
+ *   options: v.strictObject({ below: v.optional(v.number(), 500) }),
+ *   combine(step) { step.t < step.options.below ? classifierFreeGuidance(step) : step.out.set(step.epsCond); },
+ * });
+ */
+export function defineGuidance<S extends OptionsSchema>(plugin: Definition<GuidancePlugin<v.InferOutput<S>>, S>): GuidancePlugin<v.InferOutput<S>>;
+export function defineGuidance<O = undefined>(plugin: Omit<GuidancePlugin<O>, 'kind'>): GuidancePlugin<O>;
+export function defineGuidance(plugin: Omit<GuidancePlugin, 'kind'>): GuidancePlugin {
+  return { kind: 'guidance', ...plugin };
 }

@@ -14,6 +14,7 @@ import { type Registry, pluginOptions } from './registry.ts';
 import { askSchedule, betaParams, scheduleContext } from './schedule-timesteps.ts';
 import { type DiffusionChain, diffusionChain } from './math/betas.ts';
 import type { RunHost } from './run-host.ts';
+import type { GuidanceChoice } from './guidance-rule.ts';
 import { planClasses } from './classes.ts';
 import type { PreparedRun, RunSources } from './run-types.ts';
 import { type OpenedSources, runWarnings } from './run-warnings.ts';
@@ -39,6 +40,20 @@ export function scheduleTimesteps(registry: Registry, config: DdimConfig, chain:
   const schedule = registry.get('schedule', config.diffusion.params.skip_type, 'diffusion.params.skip_type');
   const options = pluginOptions(schedule, config.sampler.options[schedule.name], `sampler.options.${schedule.name}`);
   return askSchedule(schedule, scheduleContext(config, chain, options));
+}
+
+/** sampler.guidance's default: the original's rule. */
+const DEFAULT_GUIDANCE = 'cfg';
+
+/**
+ * The guidance rule a config names (sampler.guidance) and its checked options. The default,
+ * `cfg`, is the original's rule: a registry made without the built-ins gets it from the core.
+ */
+export function guidanceChoice(registry: Registry, config: DdimConfig): GuidanceChoice | undefined {
+  const name = config.sampler.guidance;
+  if (name === DEFAULT_GUIDANCE && !registry.names('guidance').includes(name)) return undefined;
+  const rule = registry.get('guidance', name, 'sampler.guidance');
+  return { rule, options: pluginOptions(rule, config.sampler.options[rule.name], `sampler.options.${rule.name}`) };
 }
 
 /**
@@ -227,6 +242,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   const { sampler } = config;
   const mode = registry.get('mode', sampler.mode, 'sampler.mode');
   const modeOptions = pluginOptions(mode, sampler.options[mode.name], `sampler.options.${mode.name}`);
+  const guidance = guidanceChoice(registry, config);
   checkTotalSteps(host, config);
   const chain = deps.chainFor(config);
   const timesteps = scheduleTimesteps(registry, config, chain);
@@ -270,6 +286,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     classes,
     mode,
     modeOptions,
+    guidance,
     timesteps,
     alphasCumprod,
     plan,

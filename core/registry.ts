@@ -1,24 +1,26 @@
 /**
- * The plugin registry: the built-in modes and schedules are registered through it
+ * The plugin registry: the built-in modes, schedules and guidance rules are registered through it
  * exactly as third-party ones are. Loading plugins by path or package name needs a file
  * system, and lives in ./load-plugins.ts.
  */
 import * as v from 'valibot';
 import { UserError } from './errors.ts';
 import type { ModePlugin, Plugin, SchedulePlugin } from './plugin.ts';
+import type { GuidancePlugin } from './guidance-rule.ts';
 import { didYouMean } from './suggest.ts';
 import { describeReceived, issueMessage } from './config/issue-message.ts';
 
-type KindMap = { mode: ModePlugin; schedule: SchedulePlugin };
+type KindMap = { mode: ModePlugin; schedule: SchedulePlugin; guidance: GuidancePlugin };
+const KINDS: readonly string[] = ['mode', 'schedule', 'guidance'];
 
 export class Registry {
-  readonly #plugins = { mode: new Map<string, ModePlugin>(), schedule: new Map<string, SchedulePlugin>() };
+  readonly #plugins = { mode: new Map<string, ModePlugin>(), schedule: new Map<string, SchedulePlugin>(), guidance: new Map<string, GuidancePlugin>() };
 
   /** Add plugins. The same object twice is a no-op; another plugin under a taken name throws. */
   register(...plugins: Plugin[]): this {
     for (const plugin of plugins) {
-      if (plugin === null || typeof plugin !== 'object' || (plugin.kind !== 'mode' && plugin.kind !== 'schedule') || typeof plugin.name !== 'string') {
-        throw new UserError(`not a plugin: expected an object with kind "mode" or "schedule" and a name, got ${JSON.stringify(plugin)?.slice(0, 80)}`);
+      if (plugin === null || typeof plugin !== 'object' || !KINDS.includes(plugin.kind) || typeof plugin.name !== 'string') {
+        throw new UserError(`not a plugin: expected an object with kind "mode", "schedule" or "guidance" and a name, got ${JSON.stringify(plugin)?.slice(0, 80)}`);
       }
       const table = this.#plugins[plugin.kind] as Map<string, Plugin>;
       const existing = table.get(plugin.name);

@@ -6,6 +6,7 @@ import type { NpyArray } from './io/npy.ts';
 import type { DiffusionModel } from './model/model.ts';
 import type { ModeBatch, ModeCost, ModeInput, ModePlan, ModePlugin, PlanContext } from './plugin.ts';
 import type { StepEvent } from './sampler.ts';
+import type { GuidanceChoice } from './guidance-rule.ts';
 
 /** What a sink is told before the first result. */
 export interface RunInfo {
@@ -95,6 +96,8 @@ export interface PreparedRun {
   readonly config: DdimConfig;
   readonly mode: ModePlugin;
   readonly modeOptions: unknown;
+  /** The guidance rule and its options (undefined: the original's, when no `cfg` is registered). */
+  readonly guidance: GuidanceChoice | undefined;
   /** Ascending timesteps the sampler visits. */
   readonly timesteps: readonly number[];
   /** ᾱ_t for t = 0..T−1. */

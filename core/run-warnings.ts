@@ -52,15 +52,26 @@ async function resizedMasks(masks: ImageSource, size: { height: number; width: n
   return `${what} not ${size.width}×${size.height}: resized (short side to ${Math.min(size.width, size.height)}) and center-cropped, so a mask of another shape loses its edges`;
 }
 
+/** A guidance rule chosen by name that no step of the run will ask. */
+function unusedGuidance(config: DdimConfig, classInput: boolean): string | undefined {
+  const { guidance, guidance_scale: scale } = config.sampler;
+  if (guidance === 'cfg') return undefined;
+  if (!classInput) return `guidance rule "${guidance}" (sampler.guidance) is not used: the model is not class-conditional`;
+  if (scale !== 0 && scale !== 1) return undefined;
+  return `guidance rule "${guidance}" (sampler.guidance) is not used: guidance_scale ${scale} runs each item ${scale === 1 ? 'with' : 'without'} its class alone`;
+}
+
 /** The warnings of a planned run (empty when nothing was passed over or changed). */
 export async function runWarnings(
   config: DdimConfig,
   mode: ModePlugin,
   plan: ModePlan,
   opened: OpenedSources & { readonly nSamplesAsked: boolean },
-  size: { height: number; width: number },
+  model: { height: number; width: number; classInput?: unknown },
 ): Promise<string[]> {
   const warnings: string[] = [];
+  const guidance = unusedGuidance(config, Boolean(model.classInput));
+  if (guidance) warnings.push(guidance);
   const { inputs, masks } = opened;
   const skipped = inputs && skippedFiles(config, inputs);
   if (skipped) warnings.push(skipped);
@@ -68,7 +79,7 @@ export async function runWarnings(
   if (opened.nSamplesAsked && inputs && plan.count < asked) {
     warnings.push(`n_samples ${asked}: mode "${mode.name}" has ${plural(inputs.count, 'input image')}, so it writes ${plural(plan.count, 'result')}`);
   }
-  const resized = masks && (await resizedMasks(masks, size));
+  const resized = masks && (await resizedMasks(masks, model));
   if (resized) warnings.push(resized);
   return warnings;
 }

@@ -13,7 +13,7 @@ import {
   samplingCoefficients,
 } from './math/ddim-step.ts';
 import { applyForward, forwardCoefficients } from './math/forward-noise.ts';
-import { type EpsConversion, epsConversion, guidedEps } from './math/guidance.ts';
+import { type EpsConversion, type GuidanceCombiner, GuidedEps, epsConversion } from './math/guidance.ts';
 import type { DiffusionModel } from './model/model.ts';
 import { fillGaussian } from './noise/philox.ts';
 
@@ -31,6 +31,10 @@ export interface SamplerSettings {
    * 1 conditional, > 1 guided (two rows per sample in each model call). Ignored for (x, t) networks.
    */
   readonly guidanceScale?: number;
+  /** How guided steps combine ε_c and ε_u: a guidance rule and its options (default: the original's, `cfg`). */
+  readonly guidance?: GuidanceCombiner;
+  /** T, the length of the model's chain, as a guidance rule is told it (default: ᾱ's length). */
+  readonly totalSteps?: number;
 }
 
 export interface StepEvent {
@@ -102,7 +106,7 @@ export class DdimSampler {
   #x0 = new Float32Array(0);
   /** Conditional networks: ε per step, and a call's rows with and without the class. */
   readonly #toEps: EpsConversion[] = [];
-  #eps = new Float32Array(0);
+  readonly #guided: GuidedEps;
   #rowsX = new Float32Array(0);
   #rowsT = new Int32Array(0);
   #rowsLabels = new Int32Array(0);
@@ -115,6 +119,7 @@ export class DdimSampler {
     this.#hooks = hooks;
     this.timesteps = timesteps;
     this.#size = model.info.channels * model.info.height * model.info.width;
+    this.#guided = new GuidedEps(settings.guidance, settings.guidanceScale ?? 1, timesteps, settings.totalSteps ?? ac.length, this.#size);
     // A conditional network's outputs become a guided ε first: the step then reads an ε-prediction.
     const stepObjective = model.info.classInput ? 'pred_eps' : objective;
     if (model.info.classInput) for (const t of timesteps) this.#toEps.push(epsConversion(objective, ac[t]!));
@@ -144,7 +149,7 @@ export class DdimSampler {
     this.#noise = new Float32Array(batch * this.#size);
     this.#x0 = new Float32Array(batch * this.#size);
     if (!this.#model.info.classInput) return;
-    this.#eps = new Float32Array(batch * this.#size);
+    this.#guided.reserve(batch * this.#size, this.rowsPerSample === 2);
     this.#rowsX = new Float32Array(2 * batch * this.#size);
     this.#rowsT = new Int32Array(2 * batch);
     this.#rowsLabels = new Int32Array(2 * batch);
@@ -158,9 +163,10 @@ export class DdimSampler {
 
   /**
    * The model's ε for `batch` samples in x at timesteps[index], guided: the rows with and
-   * without each sample's class in one call (2·batch rows), or one row when s is 0 or 1.
+   * without each sample's class in one call (2·batch rows) combined by the guidance rule, or
+   * one row when s is 0 or 1.
    */
-  async #guidedOutput(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined): Promise<Float32Array> {
+  async #guidedOutput(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined, direction: 'sample' | 'invert'): Promise<Float32Array> {
     const size = this.#size;
     const scale = this.settings.guidanceScale ?? 1;
     const rowsPerItem = this.rowsPerSample;
@@ -178,14 +184,12 @@ export class DdimSampler {
     }
     const input = rowsPerItem === 2 ? this.#rowsX : x;
     const out = await this.#model.run(input, this.#rowsT, rows, this.#rowsLabels);
-    const outStride = out.length / rows;
-    guidedEps(this.#toEps[index]!, x, out, { count: batch, size, outStride, rowsPerItem, scale, labels: this.#rowsLabels }, this.#eps);
-    return this.#eps;
+    return this.#guided.of(this.#toEps[index]!, x, out, batch, rowsPerItem, this.#rowsLabels, index, direction);
   }
 
   /** The model's output (or, for a conditional network, its guided ε) at timesteps[index], and its values per sample. */
-  async #output(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined): Promise<[Float32Array, number]> {
-    if (this.#model.info.classInput) return [await this.#guidedOutput(x, batch, index, labels), this.#size];
+  async #output(x: Float32Array, batch: number, index: number, labels: ArrayLike<number> | undefined, direction: 'sample' | 'invert'): Promise<[Float32Array, number]> {
+    if (this.#model.info.classInput) return [await this.#guidedOutput(x, batch, index, labels, direction), this.#size];
     this.#t.fill(this.timesteps[index]!, 0, batch);
     const out = await this.#model.run(x, this.#t, batch);
     return [out, out.length / batch];
@@ -213,7 +217,7 @@ export class DdimSampler {
     if (this.#hooks.signal?.aborted) throw new AbortedError();
     this.#reserve(x, batch);
     const t = this.timesteps[index]!;
-    const [out, outStride] = await this.#output(x, batch, index, noise.labels);
+    const [out, outStride] = await this.#output(x, batch, index, noise.labels, 'sample');
     const coefficients = this.#forward[index]!;
     const noiseBuffer = coefficients.sigma > 0 && t > 0 ? this.#drawNoise(batch, t, noise) : null;
     applyStep(coefficients, x, out, batch, this.#size, outStride, this.settings.clipDenoised, noiseBuffer, x0Out);
@@ -261,7 +265,7 @@ export class DdimSampler {
     const steps = this.#backward.length;
     for (let i = 0; i < steps; i++) {
       if (signal?.aborted) throw new AbortedError();
-      const [out, outStride] = await this.#output(x, batch, i, labels);
+      const [out, outStride] = await this.#output(x, batch, i, labels, 'invert');
       applyStep(this.#backward[i]!, x, out, batch, this.#size, outStride, this.settings.clipDenoised, null);
       onStep?.({ direction: 'invert', step: i + 1, steps, batch });
     }

@@ -1,9 +1,10 @@
 /**
- * The built-in modes and schedules, wired here at the edge: the core pipeline imports no
+ * The built-in modes, schedules and guidance rule, wired here at the edge: the core pipeline imports no
  * plugin, and the fronts (CLI, server, library entry) start from this registry.
  */
 import { Registry } from '../core/registry.ts';
 import type { Plugin } from '../core/plugin-api.ts';
+import { cfg } from './guidance/cfg/index.ts';
 import { ilvr } from './modes/ilvr/index.ts';
 import { inpaint } from './modes/inpaint/index.ts';
 import { interpolate } from './modes/interpolate/index.ts';
@@ -34,6 +35,7 @@ export const builtinPlugins: readonly Plugin[] = [
   uniformLinspace,
   uniformTrailing,
   quadFloat32,
+  cfg,
 ];
 
 /**

@@ -9,11 +9,11 @@ export interface PluginDescription {
 }
 
 /**
- * The registered modes and schedules with their options as JSON Schema: the answer of
+ * The registered modes, schedules and guidance rules with their options as JSON Schema: the answer of
  * GET /v1/plugins and of `ddim plugins`.
  */
-export function describePlugins(registry: Registry): { modes: PluginDescription[]; schedules: PluginDescription[] } {
-  const describe = (kind: 'mode' | 'schedule') =>
+export function describePlugins(registry: Registry): { modes: PluginDescription[]; schedules: PluginDescription[]; guidance: PluginDescription[] } {
+  const describe = (kind: 'mode' | 'schedule' | 'guidance') =>
     registry.list(kind).map((plugin) => ({ name: plugin.name, description: plugin.description, options: jsonSchemaOf(plugin.options) }));
-  return { modes: describe('mode'), schedules: describe('schedule') };
+  return { modes: describe('mode'), schedules: describe('schedule'), guidance: describe('guidance') };
 }

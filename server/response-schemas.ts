@@ -93,6 +93,6 @@ const PluginInfoSchema = v.object({
 });
 
 export const PluginsSchema = v.pipe(
-  v.object({ modes: v.array(PluginInfoSchema), schedules: v.array(PluginInfoSchema) }),
+  v.object({ modes: v.array(PluginInfoSchema), schedules: v.array(PluginInfoSchema), guidance: v.array(PluginInfoSchema) }),
   v.title('Plugins'),
 );

@@ -17,7 +17,7 @@ const DEFAULT_MODEL_FILES = ['models/ddpm_fashion_mnist.onnx', 'models/ddpm_fash
 const SHIPPED = /^(?:package\.json|README\.md|PLUGINS\.md|docs\/(?:[^/]+\/)?[^/]+\.(?:md|png)|index\.ts|cli\.ts|server\.ts|bin\/ddim\.js|lib\/.+\.(?:js|d\.ts|d\.ts\.map)|(?:cli|server|core|eval|plugins|edge|web)\/.+\.ts|edge\/[^/]+\.(?:mjs|sh)|web\/[^/]+\.(?:html|css)|web\/dist\/.+\.js|configs\/[^/]+\.yaml|models\/[^/]+)$/;
 const FORBIDDEN = /\.test\.ts$|^(?:test|bench|tools|runs|samples|examples|\.ci|node_modules)\/|^(?:tsconfig\.json|bunfig\.toml|bun\.lock|\.npmrc)$/;
 const SOURCE_DIRS = ['cli', 'server', 'core', 'eval', 'plugins'];
-const EXAMPLE_FILES = ['README.md', 'antithetic.ts', 'index.ts', 'package.json', 'stride.ts'];
+const EXAMPLE_FILES = ['README.md', 'antithetic.ts', 'guidance-window.ts', 'index.ts', 'package.json', 'stride.ts'];
 /** Sources that tsconfig.build.json leaves out of lib/: the browser page (bundled into web/dist) and the edge bundler (a Bun script). */
 const NOT_COMPILED = /^web\/page\/|^edge\/build\.ts$/;
 

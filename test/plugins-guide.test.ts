@@ -6,6 +6,9 @@ import { parseNpy } from '../core/io/npy.ts';
 import { pngs, runCli } from './support/cli.ts';
 import { startServer } from './support/server.ts';
 import { ROOT } from './support/fixtures.ts';
+import type { GuidancePlugin } from '../core/plugin-api.ts';
+
+const STANDIN = join(ROOT, 'test/fixtures/conditional/standin.onnx');
 
 /** Code blocks whose info string names a file: ```ts strided.ts */
 function namedBlocks(markdown: string): Map<string, string> {
@@ -26,7 +29,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
 describe('PLUGINS.md', () => {
   test('its schedule and mode run as written, deterministic across micro-batches', async () => {
-    expect([...blocks.keys()].sort()).toEqual(['guide.yaml', 'halfway-error.json', 'halfway.ts', 'strided.ts']);
+    expect([...blocks.keys()].sort()).toEqual(['guide.yaml', 'halfway-error.json', 'halfway.ts', 'rescale.ts', 'strided.ts']);
 
     const run = async (out: string, extra: string[] = []) => {
       const result = await runCli(['sample', '-c', join(DIR, 'guide.yaml'), '--save_dir', join(DIR, out), '--save_npy', '--quiet', ...extra]);
@@ -66,4 +69,45 @@ describe('PLUGINS.md', () => {
     expect(cli.exitCode).toBe(2);
     expect(cli.stderr).toBe('error: sampler.options.halfway.at: 0.01 of 20 steps is no step; give a larger value\n');
   });
+
+  test('its guidance rule runs on a conditional model: phi = 0 is the built-in rule byte for byte, phi > 0 rescales', async () => {
+    const guided = ['--weights', STANDIN, '--class', 'cat', '--n_samples', '4', '--guidance_scale', '5', '--skip_steps', '10', '--save_npy', '--quiet'];
+    const run = async (out: string, extra: string[]) => {
+      const result = await runCli(['sample', ...guided, ...extra, '--save_dir', join(DIR, out)]);
+      expect([result.exitCode, result.stderr]).toEqual([0, '']);
+      return parseNpy(readFileSync(join(DIR, out, 'samples.npy'))).data;
+    };
+    const rule = ['--plugin', join(DIR, 'rescale.ts'), '--guidance', 'rescale'];
+    const [plain, off, rescaled] = await Promise.all([run('cfg', []), run('phi0', [...rule, 'sampler.options.rescale.phi=0']), run('phi07', [...rule, 'sampler.options.rescale.phi=0.7'])]);
+    expect(off).toEqual(plain);
+    expect(rescaled).not.toEqual(plain);
+
+    const bad = await runCli(['sample', ...guided, ...rule, 'sampler.options.rescale.phi=2', '--save_dir', join(DIR, 'bad-phi')]);
+    expect([bad.exitCode, bad.stderr]).toEqual([2, 'error: sampler.options.rescale.phi: phi must be in [0, 1], got 2\n']);
+  }, 120_000);
+
+  test("its guidance rule's ε has the standard deviation of ε_c at phi = 1, and leaves the call's values only", async () => {
+    const { default: rescale } = (await import(join(DIR, 'rescale.ts'))) as { default: GuidancePlugin<{ phi: number }> };
+    const size = 50;
+    const values = 3 * size; // two items in the call, buffers a third longer
+    const step = {
+      options: { phi: 1 }, scale: 4, direction: 'sample' as const, index: 0, t: 500, timesteps: [500], totalSteps: 1000, count: 2, size,
+      x: new Float32Array(values),
+      epsCond: Float32Array.from({ length: values }, (_, j) => Math.sin(j * 0.7) * (j < size ? 1 : 3)),
+      epsUncond: Float32Array.from({ length: values }, (_, j) => Math.cos(j * 1.3)),
+      out: new Float32Array(values).fill(7),
+    };
+    rescale.combine(step);
+    const deviation = (a: Float32Array) => {
+      const mean = a.reduce((sum, value) => sum + value, 0) / a.length;
+      return Math.sqrt(a.reduce((sum, value) => sum + (value - mean) ** 2, 0) / a.length);
+    };
+    for (const item of [0, 1]) {
+      const range = [item * size, (item + 1) * size] as const;
+      const ratio = deviation(step.out.subarray(...range)) / deviation(step.epsCond.subarray(...range));
+      expect(Math.abs(ratio - 1)).toBeLessThan(1e-5);
+    }
+    expect([...step.out.subarray(2 * size)].every((value) => value === 7)).toBe(true);
+  });
 });
+

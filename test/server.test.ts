@@ -113,10 +113,11 @@ describe('GET endpoints', () => {
     expect(health.limits).toMatchObject({ max_batch: 64, max_samples_per_request: 64, auth: false });
   });
 
-  test('/v1/plugins lists modes and schedules with JSON Schemas of their options', async () => {
+  test('/v1/plugins lists modes, schedules and guidance rules with JSON Schemas of their options', async () => {
     const plugins = v.parse(PluginsSchema, await json(await fetch(`${server.url}/v1/plugins`)));
     expect(plugins.modes.map((p) => p.name)).toEqual(['sample', 'interpolate', 'reconstruction', 'sdedit', 'inpaint', 'ilvr', 'trajectory']);
     expect(plugins.schedules.map((p) => p.name)).toEqual(['uniform', 'quad', 'linspace', 'trailing', 'uniform-linspace', 'uniform-trailing', 'quad-float32']);
+    expect(plugins.guidance.map((p) => p.name)).toEqual(['cfg']);
     expect(plugins.modes[0]!.description).toBe('draw n_samples images');
   });
 

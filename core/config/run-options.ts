@@ -32,6 +32,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   { name: 'mask', path: 'sampler.mask', kind: 'value', metavar: 'FILE', help: 'inpaint: one mask for every input image (white = keep)' },
   { name: 'noise', path: 'sampler.noise', kind: 'value', metavar: 'FILE.npy', help: 'initial noises [N,C,H,W] instead of seeded ones' },
   { name: 'guidance_scale', path: 'sampler.guidance_scale', kind: 'value', metavar: 'S', help: 'classifier-free guidance of a conditional model: 0 unconditional, 1 conditional (default), > 1 guided' },
+  { name: 'guidance', path: 'sampler.guidance', kind: 'value', metavar: 'NAME', help: "guidance rule of a guided run: cfg (the original's, default) or a plugin; its options under sampler.options.NAME" },
   { name: 'n_samples_each_class', path: 'sampler.n_samples_each_class', kind: 'value', metavar: 'K', help: 'conditional model: K images of every class, written to class{c}/{idx}.png' },
   { name: 'class', path: 'sampler.class', kind: 'value', metavar: 'C', help: 'conditional model: the class (index or name) of every image' },
   { name: 'save_npy', path: 'sampler.save_npy', kind: 'flag', help: 'also write samples.npy (and latents.npy)' },

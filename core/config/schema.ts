@@ -78,6 +78,8 @@ export const SamplerSchema = v.strictObject({
   noise: v.optional(v.nullable(v.string()), null),
   /** Classifier-free guidance scale s of a conditional model (the original's): 0 unconditional, 1 conditional, > 1 guided. */
   guidance_scale: v.optional(v.pipe(v.number(), v.finite('expected a finite number')), 1),
+  /** The guidance rule's name (validated against the registry at run time): how a guided step combines ε_c and ε_u. */
+  guidance: v.optional(v.string(), 'cfg'),
   /** Sample K images of every class, class-major (item i has class ⌊i/K⌋); sets n_samples to num_classes·K. */
   n_samples_each_class: v.optional(v.nullable(integer(1)), null),
   /** One class (index or name) for every item. */

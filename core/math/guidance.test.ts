@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { epsConversion, guidedEps } from './guidance.ts';
+import { type EpsConversion, GuidedEps, epsConversion } from './guidance.ts';
+
 
 const ALPHA = 0.37;
 const SIZE = 3;
@@ -11,7 +12,24 @@ function epsOf(objective: 'pred_eps' | 'pred_x0' | 'pred_v', x: number, out: num
   return Math.sqrt(ALPHA) * out + Math.sqrt(1 - ALPHA) * x;
 }
 
-describe('guidedEps', () => {
+interface Rows {
+  count: number;
+  size: number;
+  outStride: number;
+  rowsPerItem: 1 | 2;
+  scale: number;
+  labels: number[];
+}
+
+/** The sampler's way: each row to ε, then the built-in rule (GuidedEps without a rule given). */
+function guidedEps(c: EpsConversion, x: Float32Array, out: Float32Array, rows: Rows, eps: Float32Array): void {
+  const guided = new GuidedEps(undefined, rows.scale, [0], 1000, rows.size);
+  guided.reserve(rows.count * rows.size, rows.rowsPerItem === 2);
+  const used = out.subarray(0, rows.rowsPerItem * rows.count * rows.outStride);
+  eps.set(guided.of(c, x, used, rows.count, rows.rowsPerItem, rows.labels, 0, 'sample').subarray(0, eps.length));
+}
+
+describe('guided ε', () => {
   const x = Float32Array.from([0.3, -1.2, 0.8, 1.5, 0.1, -0.4]);
   // Two items; rows 0-1 with their classes, rows 2-3 without, each with a second half (learned variance) to skip.
   const out = Float32Array.from({ length: 4 * 2 * SIZE }, (_, i) => Math.sin(i * 1.7));
