@@ -7,7 +7,7 @@ export interface PreparedRequest {
   readonly run: PreparedRun;
   /** Result items (PNG files the CLI would write). */
   readonly count: number;
-  /** Samples the model carries at each step (interpolation: every frame). */
+  /** Samples the model carries at each step (interpolation: every frame; guided: with and without the class). */
   readonly rows: number;
   /** Model rows over the whole run: rows · model calls per row. */
   readonly work: number;
