@@ -13,7 +13,7 @@ import { type ModePlugin, modeInputs } from '../core/plugin.ts';
 import type { PreparedRun } from '../core/run-types.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { HttpError } from './http-error.ts';
-import { userErrorField } from './request-field.ts';
+import { inRequestTerms, userErrorField } from './request-field.ts';
 import type { RequestBody } from './request-schemas.ts';
 import type { PreparedRequest } from './request-types.ts';
 import type { Uploads } from './read-payload.ts';
@@ -21,10 +21,10 @@ import { requestInputs } from './request-inputs.ts';
 
 
 /** A UserError from the config or a plugin as a 400 naming the request field; other errors as they are. */
-function badRequest(error: unknown): unknown {
+function badRequest(error: unknown, modelPath: string): unknown {
   if (error instanceof HttpError || !isUserError(error)) return error;
   const { field, message } = userErrorField(error);
-  return new HttpError(400, 'invalid_field', message, { field, cause: error });
+  return new HttpError(400, 'invalid_field', inRequestTerms(message, modelPath), { field, cause: error });
 }
 
 function overridesFor(mode: ModePlugin, body: RequestBody, known: readonly string[]): Override[] {
@@ -118,7 +118,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   try {
     config = withOverrides(pipeline.config, overrides);
   } catch (error) {
-    throw badRequest(error);
+    throw badRequest(error, pipeline.model.info.path);
   }
   checkOptionsUsed(body, config);
   const inputs = requestInputs(mode, body, uploads, pipeline.model.info, pipeline.host);
@@ -126,7 +126,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   try {
     run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks, nSamplesAsked: body.n_samples !== undefined });
   } catch (error) {
-    throw badRequest(error);
+    throw badRequest(error, pipeline.model.info.path);
   }
   checkLimits(pipeline, run, body);
   const uploaded = [inputs.images, inputs.masks].filter((source) => source !== undefined);

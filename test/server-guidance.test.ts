@@ -140,7 +140,10 @@ describe('guided admission and errors', () => {
     await expectError(await server.post('/v1/sample', { ...FIELDS, class: -1 }), 400, 'invalid_field', 'class');
     await expectError(await server.post('/v1/sample', { ...FIELDS, class: 1, n_samples_each_class: 2 }), 400, 'invalid_field', 'class');
     const none = await expectError(await server.post('/v1/sample', { ...FIELDS }), 400, 'invalid_field', 'class');
-    expect(none).toContain('guidance_scale 0');
+    // In the request's terms: fields, not flags; the model by its file name, not the server's path.
+    expect(none).toContain('model standin.onnx is class-conditional: give class C or n_samples_each_class K');
+    expect(none).toContain('guidance_scale 0 samples without a class');
+    expect(none).not.toContain(ROOT);
   });
 
   test('an image mode takes no n_samples_each_class (its items are its images)', async () => {
@@ -160,7 +163,8 @@ describe('an unconditional model over HTTP', () => {
     const health = v.parse(HealthSchema, await (await fetch(`${plain.url}/v1/health`)).json());
     expect(health.model.classes).toBeNull();
     const message = await expectError(await plain.post('/v1/sample', { n_samples: 1, skip_steps: 2, class: 3 }), 400, 'invalid_field', 'class');
-    expect(message).toContain('is not class-conditional');
+    expect(message).toContain('model ddpm_fashion_mnist.onnx is not class-conditional');
+    expect(message).not.toContain(ROOT);
     await expectError(await plain.post('/v1/sample', { n_samples: 1, skip_steps: 2, classes: [3] }), 400, 'invalid_field', 'classes');
   });
 });
