@@ -6,7 +6,7 @@
  * is a 400 naming the field and the valid classes.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { HealthSchema } from '../server/response-schemas.ts';
@@ -89,6 +89,20 @@ describe('guided sampling over HTTP gives the CLI\'s bytes', () => {
     const cli = await cliPngs([...CLI, '--mode', 'interpolate', '--class', 'horse', '--guidance_scale', '2', '--n_samples', '1', '--n_interpolate', '3']);
     const served = await pngsOf(await server.post('/v1/interpolate', { ...FIELDS, class: 'horse', guidance_scale: 2, n_samples: 1, n_interpolate: 3 }));
     expect(served).toEqual(cli.pngs);
+  });
+
+  test('an image mode takes per-item classes, one per input image, with the CLI\'s bytes', async () => {
+    const inputs = tempDirSync();
+    const images = await pngsOf(await server.post('/v1/sample', { ...FIELDS, class: 'frog', n_samples: 2 }));
+    images.forEach((png, i) => writeFileSync(join(inputs, `${i}.png`), png));
+    const base64 = images.map((png) => png.toString('base64'));
+    const fields = { ...FIELDS, images: base64, guidance_scale: 2, options: { sdedit: { strength: 0.6 } } };
+    const served = await pngsOf(await server.post('/v1/sdedit', { ...fields, classes: ['bird', 8] }));
+    const sdedit = ['--mode', 'sdedit', '--input_dir', inputs, '--guidance_scale', '2', 'sampler.options.sdedit.strength=0.6'];
+    const cli = await cliPngs([...CLI, ...sdedit, '--classes', 'bird', '--classes', '8']);
+    expect(served).toEqual(cli.pngs);
+    const message = await expectError(await server.post('/v1/sdedit', { ...fields, classes: [1, 2, 3] }), 400, 'invalid_field', 'classes');
+    expect(message).toContain('3 classes for 2 items');
   });
 
   test('two guided requests in flight together share model calls and keep their own bytes', async () => {
