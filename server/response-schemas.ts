@@ -16,6 +16,9 @@ export const ResultSchema = v.pipe(
       v.object({
         index: v.number(),
         png: v.pipe(v.string(), v.description('the PNG file, base64: byte-identical to {index}.png of the CLI run with the same flags')),
+        class: v.optional(
+          v.pipe(v.number(), v.description('a conditional model\'s run: the class of this item (with n_samples_each_class the CLI writes it to class{class}/)')),
+        ),
       }),
     ),
     model: v.object({ sha256: v.string() }),

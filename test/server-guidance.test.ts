@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { HealthSchema } from '../server/response-schemas.ts';
+import { HealthSchema, ResultSchema } from '../server/response-schemas.ts';
 import { tempDirSync } from './support/fixtures.ts';
 import { ROOT } from './support/paths.ts';
 import { runCli } from './support/cli.ts';
@@ -68,15 +68,23 @@ describe('guided sampling over HTTP gives the CLI\'s bytes', () => {
     const dir = tempDirSync();
     const run = await runCli([...CLI, '--n_samples_each_class', '1', '--guidance_scale', '2', '--save_dir', dir, '--quiet']);
     expect(run.exitCode).toBe(0);
-    const served = await pngsOf(await server.post('/v1/sample', { ...FIELDS, n_samples_each_class: 1, guidance_scale: 2 }));
+    const answer = await server.post('/v1/sample', { ...FIELDS, n_samples_each_class: 1, guidance_scale: 2 });
+    expect(answer.status).toBe(200);
+    const result = v.parse(ResultSchema, await json(answer));
+    // Each image says its class: the folder the CLI writes it to.
+    expect(result.images.map((image) => image.class)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const served = resultPngs(result);
     expect(served).toHaveLength(10);
     for (let c = 0; c < 10; c++) expect(served[c]!.equals(readFileSync(join(dir, `class${c}`, '0.png')))).toBe(true);
   });
 
   test('per-item classes: item i is item i of the CLI run with --class classes[i], and of --classes', async () => {
     const classes = ['ship', 1, 'cat'];
-    const served = await pngsOf(await server.post('/v1/sample', { ...FIELDS, classes, guidance_scale: 3 }));
-    expect(served).toHaveLength(3);
+    const answer = await server.post('/v1/sample', { ...FIELDS, classes, guidance_scale: 3 });
+    expect(answer.status).toBe(200);
+    const result = v.parse(ResultSchema, await json(answer));
+    expect(result.images.map((image) => image.class)).toEqual([8, 1, 3]);
+    const served = resultPngs(result);
     const cli = await cliPngs([...CLI, '--guidance_scale', '3', ...classes.flatMap((c) => ['--classes', String(c)])]);
     expect(served).toEqual(cli.pngs);
     for (const [item, c] of classes.entries()) {
@@ -111,6 +119,9 @@ describe('guided sampling over HTTP gives the CLI\'s bytes', () => {
       { ...FIELDS, classes: [0, 9, 4], guidance_scale: 1.5, seed: 3 },
       { ...FIELDS, guidance_scale: 0, n_samples: 2 },
     ];
+    // An unconditional run of a conditional model (s = 0): its images have no class.
+    const unconditional = await json(await server.post('/v1/sample', bodies[2]!));
+    expect(unconditional.images.every((image: object) => !('class' in image))).toBe(true);
     const alone: Buffer[][] = [];
     for (const body of bodies) alone.push(await pngsOf(await server.post('/v1/sample', body)));
     const before = (await server.health()).scheduler;
