@@ -87,6 +87,10 @@ describe('guided sampling over HTTP gives the CLI\'s bytes', () => {
     const served = resultPngs(result);
     const cli = await cliPngs([...CLI, '--guidance_scale', '3', ...classes.flatMap((c) => ['--classes', String(c)])]);
     expect(served).toEqual(cli.pngs);
+    // As multipart/form-data text parts (read like flag values: a YAML list).
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...FIELDS, guidance_scale: 3, classes: '[ship, 1, cat]' })) form.append(name, String(value));
+    expect(await pngsOf(await server.post('/v1/sample', form))).toEqual(served);
     for (const [item, c] of classes.entries()) {
       const one = await cliPngs([...CLI, '--guidance_scale', '3', '--class', String(c), '--n_samples', String(item + 1)]);
       expect(served[item]!.equals(one.pngs[item]!)).toBe(true);
