@@ -1,7 +1,7 @@
 /**
  * The class input of the model contract: a third input of integer labels [B], found by
  * type and name whatever the order; the null class; learned variance; the exported
- * stand-in's y = −1 against PyTorch's y=None. Small real ONNX graphs built here, and the
+ * stand-in's y = −1 against PyTorch's y=None, on both backends. Small real ONNX graphs (test/support/conditional-onnx.ts), and the
  * stand-in in test/fixtures/conditional (tools/make_conditional_fixture.py).
  */
 import { describe, expect, test } from 'bun:test';
@@ -9,56 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromObject, createPipeline, memorySink } from '../index.ts';
 import { parseNpy } from '../core/io/npy.ts';
-import { loadOnnxModel } from '../core/model/backends.ts';
+import { loadOnnxModel, loadWebModel } from '../core/model/backends.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
-import { FLOAT, buildOnnxModel, type NodeSpec, type ValueInfo } from './support/onnx-builder.ts';
+import { buildOnnxModel } from './support/onnx-builder.ts';
+import { PLAIN, SIZE, conditionalModel } from './support/conditional-onnx.ts';
 
-const SIZE = 8;
 const CONDITIONAL = join(ROOT, 'test/fixtures/conditional');
-
-interface Names {
-  readonly image: string;
-  readonly time: string;
-  readonly label: string;
-}
-
-/** ε(x, t, y) = x·(0.5 + t/2000) + y/20: depends on every input, so a wrong feed shows. */
-function conditionalModel(names: Names, order: readonly (keyof Names)[], labelType: 'int64' | 'int32' | 'float', learnedVariance = false): Uint8Array {
-  const nodes: NodeSpec[] = [
-    { op: 'Cast', inputs: [names.time], outputs: ['t_float'], attributes: { to: FLOAT } },
-    { op: 'Div', inputs: ['t_float', 'two_thousand'], outputs: ['t_scaled'] },
-    { op: 'Add', inputs: ['t_scaled', 'half'], outputs: ['gain_flat'] },
-    { op: 'Reshape', inputs: ['gain_flat', 'shape'], outputs: ['gain'] },
-    { op: 'Mul', inputs: [names.image, 'gain'], outputs: ['scaled'] },
-    { op: 'Cast', inputs: [names.label], outputs: ['y_float'], attributes: { to: FLOAT } },
-    { op: 'Div', inputs: ['y_float', 'twenty'], outputs: ['y_scaled'] },
-    { op: 'Reshape', inputs: ['y_scaled', 'shape'], outputs: ['y_shift'] },
-    { op: 'Add', inputs: ['scaled', 'y_shift'], outputs: [learnedVariance ? 'eps' : 'out'] },
-  ];
-  if (learnedVariance) {
-    nodes.push({ op: 'Add', inputs: [names.image, 'hundred'], outputs: ['variance'] });
-    nodes.push({ op: 'Concat', inputs: ['eps', 'variance'], outputs: ['out'], attributes: { axis: 1 } });
-  }
-  const infos: Record<keyof Names, ValueInfo> = {
-    image: { name: names.image, type: 'float', shape: ['batch', 1, SIZE, SIZE] },
-    time: { name: names.time, type: 'int64', shape: ['batch'] },
-    label: { name: names.label, type: labelType, shape: ['batch'] },
-  };
-  return buildOnnxModel({
-    inputs: order.map((key) => infos[key]),
-    outputs: [{ name: 'out', type: 'float', shape: ['batch', learnedVariance ? 2 : 1, SIZE, SIZE] }],
-    initializers: [
-      { name: 'two_thousand', dims: [], float: [2000] },
-      { name: 'half', dims: [], float: [0.5] },
-      { name: 'twenty', dims: [], float: [20] },
-      { name: 'hundred', dims: [], float: [100] },
-      { name: 'shape', dims: [4], int64: [-1, 1, 1, 1] },
-    ],
-    nodes,
-  });
-}
-
-const PLAIN: Names = { image: 'x', time: 't', label: 'y' };
 
 async function sampleWith(file: string, sampler: Record<string, unknown> = {}): Promise<Float32Array> {
   const config = configFromObject({
@@ -145,9 +101,16 @@ describe('conditional model signatures', () => {
   });
 });
 
+/** Both backends: onnxruntime-node from the path, onnxruntime-web from the bytes. */
+const BACKENDS = [
+  { name: 'native', provider: 'cpu', load: (path: string) => loadOnnxModel(path) },
+  { name: 'web', provider: 'wasm', load: (path: string) => loadWebModel(new Uint8Array(readFileSync(path))) },
+] as const;
+
 describe('the exported stand-in of the original conditional network', () => {
-  test('its output for y = -1 is PyTorch\'s for y=None, and a class changes it', async () => {
-    const model = await loadOnnxModel(join(CONDITIONAL, 'standin.onnx'));
+  for (const backend of BACKENDS) test(`${backend.name} backend: its output for y = -1 is PyTorch's for y=None, and a class changes it`, async () => {
+    const model = await backend.load(join(CONDITIONAL, 'standin.onnx'));
+    expect(model.info.providers).toEqual([backend.provider]);
     expect(model.info.classInput).toEqual({ name: 'y', type: 'int64', nullClass: -1 });
     const x = parseNpy(readFileSync(join(CONDITIONAL, 'standin_probe.npy')));
     const expected = parseNpy(readFileSync(join(CONDITIONAL, 'standin_uncond.npy')));

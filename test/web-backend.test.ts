@@ -8,18 +8,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNpy } from '../core/io/npy.ts';
 import { runCli } from './support/cli.ts';
+import { WEB_SAMPLES_LIMIT, maxAbsDiff } from './support/sample-diff.ts';
 import { PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
 import { type PixelDiff, expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
-
-/** The native backend's limit for the sample and interpolate cases (test/parity.test.ts). */
-const SAMPLES_TOLERANCE = 2.5e-4;
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 /** The execution providers a run recorded in its run.json: what really ran. */
 const providersOf = (dir: string): string[] => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).model.providers;
@@ -38,7 +29,7 @@ describe('the web backend', () => {
       expect(providersOf(out)).toEqual(['wasm']);
       const ours = parseNpy(readFileSync(join(out, 'samples.npy'))).data as Float32Array;
       const expected = parseNpy(readFileSync(join(dir, 'expected.npy'))).data as Float32Array;
-      expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(SAMPLES_TOLERANCE);
+      expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(WEB_SAMPLES_LIMIT);
     });
   }
 
