@@ -1,7 +1,7 @@
 /**
  * What a run passes over or changes without failing, one line each, so nothing is dropped in
  * silence: files in the input folder that are not images, fewer results than n_samples asks
- * for, masks of another size (resized and cropped). The CLI prints them as warnings; the
+ * for, masks of another size (resized and cropped), a guidance scale for an unconditional model. The CLI prints them as warnings; the
  * server answers them in the result's `warnings`; run.json records them.
  */
 import type { DdimConfig } from './config/schema.ts';
@@ -52,15 +52,24 @@ async function resizedMasks(masks: ImageSource, size: { height: number; width: n
   return `${what} not ${size.width}×${size.height}: resized (short side to ${Math.min(size.width, size.height)}) and center-cropped, so a mask of another shape loses its edges`;
 }
 
+/** A guidance scale for an (x, t) model does nothing: said rather than passed over in silence. */
+function ignoredGuidance(config: DdimConfig, conditional: boolean): string | undefined {
+  const scale = config.sampler.guidance_scale;
+  if (conditional || scale === 1) return undefined;
+  return `guidance_scale ${scale}: the model is not class-conditional (its inputs are x and t), so it samples unguided; leave the scale out`;
+}
+
 /** The warnings of a planned run (empty when nothing was passed over or changed). */
 export async function runWarnings(
   config: DdimConfig,
   mode: ModePlugin,
   plan: ModePlan,
   opened: OpenedSources & { readonly nSamplesAsked: boolean },
-  size: { height: number; width: number },
+  model: { height: number; width: number; classInput?: unknown },
 ): Promise<string[]> {
   const warnings: string[] = [];
+  const guidance = ignoredGuidance(config, model.classInput !== undefined);
+  if (guidance) warnings.push(guidance);
   const { inputs, masks } = opened;
   const skipped = inputs && skippedFiles(config, inputs);
   if (skipped) warnings.push(skipped);
@@ -68,7 +77,7 @@ export async function runWarnings(
   if (opened.nSamplesAsked && inputs && plan.count < asked) {
     warnings.push(`n_samples ${asked}: mode "${mode.name}" has ${plural(inputs.count, 'input image')}, so it writes ${plural(plan.count, 'result')}`);
   }
-  const resized = masks && (await resizedMasks(masks, size));
+  const resized = masks && (await resizedMasks(masks, model));
   if (resized) warnings.push(resized);
   return warnings;
 }

@@ -3,7 +3,7 @@
  * name), per-item classes, guidance_scale and n_samples_each_class give the CLI's bytes;
  * guided requests in flight together share model calls and keep their bytes; admission
  * counts two rows per guided item; GET /v1/health lists the model's classes; a bad class
- * is a 400 naming the field and the valid classes.
+ * is a 400 naming the field and the valid classes; a scale for an unconditional model is a warning.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -195,5 +195,18 @@ describe('an unconditional model over HTTP', () => {
     expect(message).toContain('model ddpm_fashion_mnist.onnx is not class-conditional');
     expect(message).not.toContain(ROOT);
     await expectError(await plain.post('/v1/sample', { n_samples: 1, skip_steps: 2, classes: [3] }), 400, 'invalid_field', 'classes');
+  });
+
+  test('a guidance scale does nothing there: the answer says so, with the unguided bytes, as the CLI warns', async () => {
+    const fields = { n_samples: 1, skip_steps: 2, seed: 4 };
+    const guided = await json(await plain.post('/v1/sample', { ...fields, guidance_scale: 3 }));
+    const plainRun = await json(await plain.post('/v1/sample', fields));
+    const warning = 'guidance_scale 3: the model is not class-conditional (its inputs are x and t), so it samples unguided; leave the scale out';
+    expect(guided.warnings).toEqual([warning]);
+    expect(plainRun.warnings).toEqual([]);
+    expect(resultPngs(guided)).toEqual(resultPngs(plainRun));
+    const cli = await runCli(['sample', '--n_samples', '1', '--skip_steps', '2', '--seed', '4', '--guidance_scale', '3', '--save_dir', tempDirSync(), '--quiet']);
+    expect(cli.exitCode).toBe(0);
+    expect(cli.stderr).toContain(warning);
   });
 });
