@@ -37,17 +37,24 @@ export function validClasses(numClasses: number, names: readonly string[]): stri
   return `0..${numClasses - 1} (${shown}${names.length > 12 ? ', …' : ''})`;
 }
 
-/** A --class value (an index or a name) as a label. */
-function parseClass(value: number | string, numClasses: number, names: readonly string[]): number {
+/** A --class value (an index or a name) as a label; `where` names the flag and key in a message. */
+function parseClass(value: number | string, numClasses: number, names: readonly string[], where = '--class %s (sampler.class)'): number {
   const byName = typeof value === 'string' ? names.indexOf(value) : -1;
   if (byName !== -1) return byName;
   const index = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (Number.isInteger(index) && index >= 0 && index < numClasses) return index;
   const hint = typeof value === 'string' ? nearest(value, names) : undefined;
+  const path = where.includes('classes') ? 'sampler.classes' : 'sampler.class';
   throw new UserError(
-    `--class ${oneLine(String(value))} (sampler.class): expected a class ${validClasses(numClasses, names)}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-    { path: 'sampler.class' },
+    `${where.replace('%s', oneLine(String(value)))}: expected a class ${validClasses(numClasses, names)}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+    { path },
   );
+}
+
+/** --classes: the class of each item in turn (the item count is their number). */
+function perItemClasses(values: readonly (number | string)[], numClasses: number, names: readonly string[]): ClassPlan {
+  const labels = values.map((value, item) => parseClass(value, numClasses, names, `--classes %s (sampler.classes, item ${item})`));
+  return { numClasses, names, perClass: undefined, count: labels.length, classOf: (item) => labels[item] ?? -1 };
 }
 
 /**
@@ -57,9 +64,16 @@ function parseClass(value: number | string, numClasses: number, names: readonly 
 export function planClasses(config: DdimConfig, model: ModelInfo): ClassPlan {
   const { sampler } = config;
   const perClass = sampler.n_samples_each_class ?? undefined;
-  const wanted = sampler.class !== null ? '--class (sampler.class)' : perClass !== undefined ? '--n_samples_each_class (sampler.n_samples_each_class)' : undefined;
+  const given = (
+    [
+      ['class', sampler.class !== null],
+      ['classes', sampler.classes !== null],
+      ['n_samples_each_class', perClass !== undefined],
+    ] as const
+  ).filter(([, set]) => set).map(([name]) => name);
   if (!model.classInput) {
-    if (wanted) throw new UserError(`${wanted}: model ${oneLine(model.path)} is not class-conditional (its inputs are x and t); leave it out`, { path: wanted.includes('each') ? 'sampler.n_samples_each_class' : 'sampler.class' });
+    const name = given[0];
+    if (name) throw new UserError(`--${name} (sampler.${name}): model ${oneLine(model.path)} is not class-conditional (its inputs are x and t); leave it out`, { path: `sampler.${name}` });
     return NO_CLASSES;
   }
   const numClasses = config.data.num_classes;
@@ -67,9 +81,10 @@ export function planClasses(config: DdimConfig, model: ModelInfo): ClassPlan {
     throw new UserError(`model ${oneLine(model.path)} is class-conditional (input "${oneLine(model.classInput.name)}"): give data.num_classes in the config`, { path: 'data.num_classes' });
   }
   const names = classNames(config, numClasses);
-  if (sampler.class !== null && perClass !== undefined) {
-    throw new UserError('--class and --n_samples_each_class: give one of them (one class, or every class in turn)', { path: 'sampler.class' });
+  if (given.length > 1) {
+    throw new UserError(`--${given.join(' and --')}: give one of them (one class, each item's class, or every class in turn)`, { path: `sampler.${given[1]}` });
   }
+  if (sampler.classes !== null) return perItemClasses(sampler.classes, numClasses, names);
   if (sampler.class !== null) {
     const label = parseClass(sampler.class, numClasses, names);
     return { numClasses, names, perClass: undefined, count: undefined, classOf: () => label };

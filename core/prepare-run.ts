@@ -273,13 +273,18 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
   };
   const plan = await mode.plan(planContext);
   checkPlan(mode, plan);
+  if (sampler.classes !== null && plan.count !== sampler.classes.length) {
+    throw new UserError(`--classes (sampler.classes): ${sampler.classes.length} classes for ${plan.count} items of mode "${mode.name}"; give one class per item`, {
+      path: 'sampler.classes',
+    });
+  }
   const perItem = planCost(plan, timesteps.length);
   checkSizes(host, config, mode, plan, perItem, planContext.shape);
   const alphasCumprod = chain.alphasCumprod;
   checkAlphas(config, alphasCumprod, timesteps);
   const rows = plan.count * perItem.rowsPerItem;
   // Guidance (s ∉ {0, 1}) evaluates each row with and without its class in the same call.
-  const guided = modelInfo.classInput && sampler.guidance_scale !== 0 && sampler.guidance_scale !== 1 ? 2 : 1;
+  const guidanceRows = modelInfo.classInput && sampler.guidance_scale !== 0 && sampler.guidance_scale !== 1 ? 2 : 1;
   const warnings = await runWarnings(config, mode, plan, { ...opened, nSamplesAsked: sources.nSamplesAsked ?? true }, modelInfo);
   return {
     config,
@@ -290,7 +295,7 @@ export async function prepareRun(deps: PrepareDeps, config: DdimConfig, sources:
     timesteps,
     alphasCumprod,
     plan,
-    cost: { ...perItem, rows, work: rows * perItem.callsPerRow * guided },
+    cost: { ...perItem, rows, guidanceRows, work: rows * perItem.callsPerRow * guidanceRows },
     planContext,
     initialNoise,
     warnings,

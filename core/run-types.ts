@@ -105,8 +105,11 @@ export interface PreparedRun {
   readonly plan: ModePlan;
   /** The class of each item (conditional models), and the class-major layout of --n_samples_each_class. */
   readonly classes: ClassPlan;
-  /** The plan's cost, with its totals: rows in flight and model rows over the whole run. */
-  readonly cost: ModeCost & { readonly rows: number; readonly work: number };
+  /**
+   * The plan's cost, with its totals: rows in flight, model rows per row in each call (2 when
+   * guided: with and without the class) and model rows over the whole run.
+   */
+  readonly cost: ModeCost & { readonly rows: number; readonly guidanceRows: 1 | 2; readonly work: number };
   /** The context the mode planned with; the run extends it. */
   readonly planContext: PlanContext<unknown>;
   initialNoise(out: Float32Array, offset: number, stream: number): void;

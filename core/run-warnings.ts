@@ -1,7 +1,7 @@
 /**
  * What a run passes over or changes without failing, one line each, so nothing is dropped in
  * silence: files in the input folder that are not images, fewer results than n_samples asks
- * for, masks of another size (resized and cropped). The CLI prints them as warnings; the
+ * for, masks of another size (resized and cropped), a guidance scale for an unconditional model. The CLI prints them as warnings; the
  * server answers them in the result's `warnings`; run.json records them.
  */
 import type { DdimConfig } from './config/schema.ts';
@@ -52,11 +52,18 @@ async function resizedMasks(masks: ImageSource, size: { height: number; width: n
   return `${what} not ${size.width}×${size.height}: resized (short side to ${Math.min(size.width, size.height)}) and center-cropped, so a mask of another shape loses its edges`;
 }
 
+/** A guidance scale for an (x, t) model does nothing: said rather than passed over in silence. */
+function ignoredGuidance(config: DdimConfig, conditional: boolean): string | undefined {
+  const scale = config.sampler.guidance_scale;
+  if (conditional || scale === 1) return undefined;
+  return `guidance_scale ${scale}: the model is not class-conditional (its inputs are x and t), so it samples unguided; leave the scale out`;
+}
+
 /** A guidance rule chosen by name that no step of the run will ask. */
-function unusedGuidance(config: DdimConfig, classInput: boolean): string | undefined {
+function unusedGuidance(config: DdimConfig, conditional: boolean): string | undefined {
   const { guidance, guidance_scale: scale } = config.sampler;
   if (guidance === 'cfg') return undefined;
-  if (!classInput) return `guidance rule "${guidance}" (sampler.guidance) is not used: the model is not class-conditional`;
+  if (!conditional) return `guidance rule "${guidance}" (sampler.guidance) is not used: the model is not class-conditional`;
   if (scale !== 0 && scale !== 1) return undefined;
   return `guidance rule "${guidance}" (sampler.guidance) is not used: guidance_scale ${scale} runs each item ${scale === 1 ? 'with' : 'without'} its class alone`;
 }
@@ -70,8 +77,8 @@ export async function runWarnings(
   model: { height: number; width: number; classInput?: unknown },
 ): Promise<string[]> {
   const warnings: string[] = [];
-  const guidance = unusedGuidance(config, Boolean(model.classInput));
-  if (guidance) warnings.push(guidance);
+  const conditional = Boolean(model.classInput);
+  for (const warning of [ignoredGuidance(config, conditional), unusedGuidance(config, conditional)]) if (warning) warnings.push(warning);
   const { inputs, masks } = opened;
   const skipped = inputs && skippedFiles(config, inputs);
   if (skipped) warnings.push(skipped);

@@ -13,7 +13,7 @@ import { type ModePlugin, modeInputs } from '../core/plugin.ts';
 import type { PreparedRun } from '../core/run-types.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { HttpError } from './http-error.ts';
-import { userErrorField } from './request-field.ts';
+import { inRequestTerms, userErrorField } from './request-field.ts';
 import type { RequestBody } from './request-schemas.ts';
 import type { PreparedRequest } from './request-types.ts';
 import type { Uploads } from './read-payload.ts';
@@ -21,15 +21,26 @@ import { requestInputs } from './request-inputs.ts';
 
 
 /** A UserError from the config or a plugin as a 400 naming the request field; other errors as they are. */
-function badRequest(error: unknown): unknown {
+function badRequest(error: unknown, modelPath: string): unknown {
   if (error instanceof HttpError || !isUserError(error)) return error;
   const { field, message } = userErrorField(error);
-  return new HttpError(400, 'invalid_field', message, { field, cause: error });
+  return new HttpError(400, 'invalid_field', inRequestTerms(message, modelPath), { field, cause: error });
 }
 
 function overridesFor(mode: ModePlugin, body: RequestBody, known: readonly string[]): Override[] {
-  const { n_samples, seed, ddim_eta, skip_type, skip_steps, n_interpolate } = body;
-  const overrides = runOptionOverrides({ n_samples, seed, ddim_eta, skip_type, skip_steps, n_interpolate });
+  const { n_samples, seed, ddim_eta, skip_type, skip_steps, n_interpolate, guidance_scale, n_samples_each_class, classes } = body;
+  const overrides = runOptionOverrides({
+    n_samples,
+    seed,
+    ddim_eta,
+    skip_type,
+    skip_steps,
+    n_interpolate,
+    class: body.class,
+    classes,
+    guidance_scale,
+    n_samples_each_class,
+  });
   overrides.push({ path: 'sampler.mode', value: mode.name, origin: 'endpoint' });
   for (const [plugin, options] of Object.entries(body.options ?? {})) {
     if (!known.includes(plugin)) {
@@ -59,6 +70,17 @@ function checkOptionsUsed(body: RequestBody, config: DdimConfig): void {
   }
 }
 
+/** Rows the model carries for a run at each step: a guided row runs with and without its class. */
+function modelRows(run: PreparedRun): number {
+  return run.cost.rows * run.cost.guidanceRows;
+}
+
+/** The field that sets the item count when a class field does (classes, n_samples_each_class). */
+function classCountField(body: RequestBody): string | undefined {
+  if (body.classes !== undefined) return 'classes';
+  return body.n_samples_each_class !== undefined ? 'n_samples_each_class' : undefined;
+}
+
 /** 413s for a request over the service's per-request limits, naming the field to lower. */
 function checkLimits(pipeline: Pipeline, run: PreparedRun, body: RequestBody): void {
   const limits = pipeline.config.server;
@@ -68,13 +90,17 @@ function checkLimits(pipeline: Pipeline, run: PreparedRun, body: RequestBody): v
       field: 'skip_steps',
     });
   }
-  const { rows, rowsPerItem, rowsSetBy } = run.cost;
+  const { rowsPerItem, rowsSetBy, guidanceRows } = run.cost;
+  const rows = modelRows(run);
   const max = limits.max_samples_per_request;
   if (rows <= max) return;
   const count = run.plan.count;
   const takesImages = modeInputs(run.mode).includes('images');
-  const field = rowsSetBy && count <= max ? rowsSetBy : takesImages && body.n_samples === undefined ? 'images' : 'n_samples';
-  const what = rowsPerItem > 1 ? `${count} items of ${rowsPerItem} rows (${rows} samples)` : `${rows} samples`;
+  const countSetBy = classCountField(body) ?? (takesImages && body.n_samples === undefined ? 'images' : 'n_samples');
+  const field = rowsSetBy && count * guidanceRows <= max ? rowsSetBy : countSetBy;
+  const items = rowsPerItem > 1 ? `${count} items of ${rowsPerItem} rows` : `${count} items`;
+  const guided = guidanceRows > 1 ? `, each row run with and without its class (guidance_scale ${run.config.sampler.guidance_scale})` : '';
+  const what = rowsPerItem > 1 || guidanceRows > 1 ? `${items}${guided} (${rows} samples)` : `${rows} samples`;
   throw new HttpError(413, 'too_many_samples', `${field}: this request makes ${what}; at most ${max} are allowed per request (server.max_samples_per_request)`, {
     field,
   });
@@ -92,7 +118,7 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   try {
     config = withOverrides(pipeline.config, overrides);
   } catch (error) {
-    throw badRequest(error);
+    throw badRequest(error, pipeline.model.info.path);
   }
   checkOptionsUsed(body, config);
   const inputs = requestInputs(mode, body, uploads, pipeline.model.info, pipeline.host);
@@ -100,11 +126,11 @@ export async function prepareRequest(pipeline: Pipeline, mode: ModePlugin, body:
   try {
     run = await pipeline.prepare(config, { inputs: inputs.images, masks: inputs.masks, nSamplesAsked: body.n_samples !== undefined });
   } catch (error) {
-    throw badRequest(error);
+    throw badRequest(error, pipeline.model.info.path);
   }
   checkLimits(pipeline, run, body);
   const uploaded = [inputs.images, inputs.masks].filter((source) => source !== undefined);
   let pixels = 0;
   for (const source of uploaded) pixels += await source.measure(run.plan.count);
-  return { run, count: run.plan.count, rows: run.cost.rows, work: run.cost.work, pixels, previewEvery: body.preview_every, uploads: uploaded };
+  return { run, count: run.plan.count, rows: modelRows(run), work: run.cost.work, pixels, previewEvery: body.preview_every, uploads: uploaded };
 }

@@ -43,3 +43,15 @@ export function userErrorField(error: UserError): { field: string | undefined; m
   if (!fromLead) return { field, message: field ? `${field}: ${error.message}` : error.message };
   return { field, message: `${fromLead}${error.message.slice(lead!.length)}` };
 }
+
+const FLAG = /(^|[\s(])--([a-z_]+)\b/g;
+
+/**
+ * A core message in a request's terms: the CLI's flags become the request's fields
+ * (`--class C` -> `class C`) and the model file is named by its base name, as /v1/health
+ * names it, so an answer does not show where the server keeps its files.
+ */
+export function inRequestTerms(message: string, modelPath: string): string {
+  const named = modelPath ? message.replaceAll(modelPath, modelPath.split(/[\\/]/).pop() ?? modelPath) : message;
+  return named.replace(FLAG, (whole, before: string, name: string) => (RUN_OPTIONS.some((option) => option.name === name) ? `${before}${name}` : whole));
+}

@@ -48,9 +48,25 @@ const SHARED_FIELDS = {
   ),
 };
 
+/** A class of a conditional model: its index or its name (GET /v1/health lists them). */
+const classValue = v.union(
+  [integer(0), v.pipe(v.string(), v.nonEmpty('expected a class name'))],
+  'expected a class index (an integer >= 0) or a class name',
+);
+
 /** Run options beyond the common ones that a request may set, for the modes that read them. */
 const MODE_FIELDS: Record<string, v.GenericSchema> = {
   n_interpolate: v.optional(v.pipe(integer(2), help('n_interpolate'))),
+  class: v.optional(v.pipe(classValue, help('class'))),
+  classes: v.optional(
+    v.pipe(
+      v.array(classValue),
+      v.minLength(1, 'expected at least one class'),
+      v.description('conditional model: the class (index or name) of each item in turn; sets n_samples to their number'),
+    ),
+  ),
+  guidance_scale: v.optional(v.pipe(v.number(), v.finite('expected a finite number'), help('guidance_scale'))),
+  n_samples_each_class: v.optional(v.pipe(integer(1), help('n_samples_each_class'))),
 };
 
 const base64Images = (description: string) =>
@@ -75,6 +91,10 @@ export type RequestSchema = v.GenericSchema<unknown, RequestBody> & { readonly e
 /** The union of every mode's fields, as a request handler sees a validated body. */
 export interface RequestBody extends v.InferOutput<v.ObjectSchema<typeof SHARED_FIELDS, undefined>> {
   readonly n_interpolate?: number;
+  readonly class?: number | string;
+  readonly classes?: readonly (number | string)[];
+  readonly guidance_scale?: number;
+  readonly n_samples_each_class?: number;
   readonly images?: readonly string[];
   readonly masks?: readonly string[];
 }

@@ -7,7 +7,7 @@ export interface PreparedRequest {
   readonly run: PreparedRun;
   /** Result items (PNG files the CLI would write). */
   readonly count: number;
-  /** Samples the model carries at each step (interpolation: every frame). */
+  /** Samples the model carries at each step (interpolation: every frame; guided: with and without the class). */
   readonly rows: number;
   /** Model rows over the whole run: rows · model calls per row. */
   readonly work: number;
@@ -24,6 +24,8 @@ export interface RequestResult {
   /** One PNG per item, byte-identical to the CLI's files. */
   readonly pngs: readonly Uint8Array[];
   readonly summary: RunSummary;
+  /** A conditional model's class of each item (< 0: none); undefined for an (x, t) model. */
+  readonly classOf?: (item: number) => number;
 }
 
 /** What a request's run reports to its answer, and the signal of its client. */

@@ -16,6 +16,9 @@ export const ResultSchema = v.pipe(
       v.object({
         index: v.number(),
         png: v.pipe(v.string(), v.description('the PNG file, base64: byte-identical to {index}.png of the CLI run with the same flags')),
+        class: v.optional(
+          v.pipe(v.number(), v.description('a conditional model\'s run: the class of this item (with n_samples_each_class the CLI writes it to class{class}/)')),
+        ),
       }),
     ),
     model: v.object({ sha256: v.string() }),
@@ -64,7 +67,23 @@ export const PreviewEventSchema = v.pipe(
 export const HealthSchema = v.pipe(
   v.object({
     status: v.picklist(['ok', 'draining']),
-    model: v.object({ file: v.string(), sha256: v.string(), channels: v.number(), height: v.number(), width: v.number() }),
+    model: v.object({
+      file: v.string(),
+      sha256: v.string(),
+      channels: v.number(),
+      height: v.number(),
+      width: v.number(),
+      classes: v.pipe(
+        v.nullable(
+          v.object({
+            num_classes: v.number(),
+            names: v.pipe(v.array(v.string()), v.description('class c is names[c]; a request\'s class or classes takes the index or the name')),
+            null_class: v.pipe(v.number(), v.description('the label the network takes for "no class" (the unconditional rows of guidance)')),
+          }),
+        ),
+        v.description('a class-conditional model\'s classes (requests may set class, classes, guidance_scale); null for an unconditional model'),
+      ),
+    }),
     in_flight: v.object({ requests: v.number(), samples: v.number() }),
     requests: v.object({
       completed: v.number(),

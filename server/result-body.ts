@@ -7,6 +7,12 @@ import type { ProgressEventSchema, ResultSchema } from './response-schemas.ts';
 import type { RequestResult } from './request-types.ts';
 import type { Progress } from '../core/run-types.ts';
 
+/** An item's class, where it has one (a conditional model's run with a class). */
+function classField(classOf: RequestResult['classOf'], index: number): { class?: number } {
+  const label = classOf?.(index) ?? -1;
+  return label >= 0 ? { class: label } : {};
+}
+
 /** The JSON answer (and the SSE `result` event) of a finished request. */
 export function resultBody(result: RequestResult): v.InferOutput<typeof ResultSchema> {
   const { info, pngs, summary } = result;
@@ -17,7 +23,7 @@ export function resultBody(result: RequestResult): v.InferOutput<typeof ResultSc
     timesteps: [...info.timesteps],
     count: info.plan.count,
     picture: info.picture,
-    images: pngs.map((png, index) => ({ index, png: encodeBase64(png) })),
+    images: pngs.map((png, index) => ({ index, png: encodeBase64(png), ...classField(result.classOf, index) })),
     model: { sha256: info.model.sha256 },
     warnings: [...info.warnings],
     timings: { total_ms: Math.round(summary.timings.totalMs * 10) / 10, items_per_second: Math.round(summary.timings.itemsPerSecond * 100) / 100 },

@@ -240,7 +240,8 @@ export class SamplingService {
       });
       const summary = await untilAborted(running, controller.signal);
       this.counters.completed++;
-      return { id: job.id, info: sink.info!, pngs: sink.pngs, summary };
+      const { classes } = prepared.run;
+      return { id: job.id, info: sink.info!, pngs: sink.pngs, summary, classOf: classes.numClasses > 0 ? classes.classOf : undefined };
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as CancelReason) : undefined;
       if (reason) {

@@ -35,6 +35,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   { name: 'guidance', path: 'sampler.guidance', kind: 'value', metavar: 'NAME', help: "guidance rule of a guided run: cfg (the original's, default) or a plugin; its options under sampler.options.NAME" },
   { name: 'n_samples_each_class', path: 'sampler.n_samples_each_class', kind: 'value', metavar: 'K', help: 'conditional model: K images of every class, written to class{c}/{idx}.png' },
   { name: 'class', path: 'sampler.class', kind: 'value', metavar: 'C', help: 'conditional model: the class (index or name) of every image' },
+  { name: 'classes', path: 'sampler.classes', kind: 'list', metavar: 'C', help: 'conditional model: the class (index or name) of each item in turn (repeat the flag); sets n_samples to their number' },
   { name: 'save_npy', path: 'sampler.save_npy', kind: 'flag', help: 'also write samples.npy (and latents.npy)' },
   { name: 'backend', path: 'sampler.backend', kind: 'value', metavar: 'native|web', help: 'model backend: onnxruntime-node (native, default) or onnxruntime-web (WebAssembly)' },
   { name: 'provider', path: 'sampler.providers', kind: 'list', metavar: 'cpu|cuda|webgpu', help: 'execution provider (repeat for a fallback order)' },

@@ -84,6 +84,8 @@ export const SamplerSchema = v.strictObject({
   n_samples_each_class: v.optional(v.nullable(integer(1)), null),
   /** One class (index or name) for every item. */
   class: v.optional(v.nullable(v.union([v.pipe(v.number(), v.integer('expected an integer')), v.string()])), null),
+  /** The class (index or name) of each item in turn; sets n_samples to their number. */
+  classes: v.optional(v.nullable(v.array(v.union([v.pipe(v.number(), v.integer('expected an integer')), v.string()]))), null),
   /** Options of plugins, keyed by plugin name. */
   options: v.optional(v.record(v.string(), v.unknown()), {}),
   /** "k/n": compute only shard k (0-based) of n of the items; "auto": k and n from the job engine's variables. */

@@ -9,13 +9,29 @@ export interface InfoRouteOptions {
   readonly version?: string;
 }
 
+/** A conditional model's classes, for the class and classes fields of a request; null for an (x, t) model. */
+function modelClasses(pipeline: SamplingService['pipeline']) {
+  const input = pipeline.model.info.classInput;
+  const numClasses = pipeline.config.data.num_classes;
+  if (!input || numClasses === undefined) return null;
+  const names = pipeline.config.data.class_names ?? Array.from({ length: numClasses }, (_, c) => String(c));
+  return { num_classes: numClasses, names, null_class: input.nullClass };
+}
+
 function health(service: SamplingService, auth: boolean) {
   const { pipeline, scheduler } = service;
   const info = pipeline.model.info;
   const stats = scheduler.stats;
   return {
     status: service.draining ? 'draining' : 'ok',
-    model: { file: info.path.split(/[\\/]/).pop() ?? info.path, sha256: pipeline.modelSha256, channels: info.channels, height: info.height, width: info.width },
+    model: {
+      file: info.path.split(/[\\/]/).pop() ?? info.path,
+      sha256: pipeline.modelSha256,
+      channels: info.channels,
+      height: info.height,
+      width: info.width,
+      classes: modelClasses(pipeline),
+    },
     in_flight: service.inFlight,
     requests: service.counters,
     scheduler: {

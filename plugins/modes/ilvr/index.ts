@@ -24,6 +24,7 @@ const REFERENCE_NOISE_DOMAIN = 101;
 export const ilvr = defineMode({
   name: 'ilvr',
   description: 'sample from noise, steering the low-pass (factor N) of every step toward the noised input image (ILVR); PNGs show reference | result',
+  reads: ['class', 'classes', 'guidance_scale'],
   startsFrom: 'noise',
   inputs: ['images'],
   options,

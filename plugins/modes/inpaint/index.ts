@@ -134,6 +134,7 @@ export type InpaintOptions = v.InferOutput<typeof options>;
 export const inpaint = defineMode({
   name: 'inpaint',
   description: 'fill the region of each input image its mask leaves black (white = keep), RePaint-style',
+  reads: ['class', 'classes', 'guidance_scale'],
   options,
   startsFrom: 'noise',
   inputs: ['images', 'masks'],

@@ -7,7 +7,7 @@ import { type ModeBatch, clampUnit, defineMode } from '../../../core/plugin-api.
 export const interpolate = defineMode({
   name: 'interpolate',
   description: 'slerp between two noises per pair (n_samples pairs, n_interpolate frames each)',
-  reads: ['n_interpolate'],
+  reads: ['n_interpolate', 'class', 'classes', 'guidance_scale', 'n_samples_each_class'],
   plan({ nSamples, shape, config, steps }) {
     const frames = config.sampler.n_interpolate;
     return {

@@ -4,6 +4,7 @@ import { type ModeBatch, clampUnit, defineMode, pairFrames } from '../../../core
 export const reconstruction = defineMode({
   name: 'reconstruction',
   description: 'invert the first n_samples input images with DDIM, then sample them back',
+  reads: ['class', 'classes', 'guidance_scale'],
   startsFrom: 'images',
   inputs: ['images'],
   async plan({ nSamples, shape, inputs, steps }) {

@@ -4,6 +4,7 @@ import { type ModeBatch, clampUnit, defineMode } from '../../../core/plugin-api.
 export const sample = defineMode({
   name: 'sample',
   description: 'draw n_samples images',
+  reads: ['class', 'classes', 'guidance_scale', 'n_samples_each_class'],
   plan({ nSamples, shape }) {
     return { count: nSamples, itemShape: [shape.channels, shape.height, shape.width], framesPerItem: 1, latents: false };
   },

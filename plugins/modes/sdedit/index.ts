@@ -35,6 +35,7 @@ function callsPerRow(context: PlanContext<SdeditOptions>): number {
 export const sdedit = defineMode({
   name: 'sdedit',
   description: 'noise each input image to strength·T, then denoise it with DDIM (SDEdit); PNGs show input | result',
+  reads: ['class', 'classes', 'guidance_scale'],
   startsFrom: 'images',
   inputs: ['images'],
   options,

@@ -33,6 +33,7 @@ export type TrajectoryOptions = v.InferOutput<typeof options>;
 export const trajectory = defineMode({
   name: 'trajectory',
   description: "the x0 prediction after every step (or every k-th) of n_samples `sample` runs, one row per sample",
+  reads: ['class', 'classes', 'guidance_scale', 'n_samples_each_class'],
   options,
   plan({ nSamples, shape, steps, options }) {
     const frames = keptFrames(steps, options.every);
