@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBytes, memoryBudget } from '../core/prepare-run.ts';
+import { formatBytes, memoryBudget } from '../core/run-size-limits.ts';
 import { localHost } from '../core/io/local-host.ts';
 import { type DiffusionModel, type Pipeline, createPipeline, loadConfig, loadOnnxModel, parseOverride } from '../index.ts';
 import { expectUserError, runCli } from './support/cli.ts';
-import { DEFAULT_CONFIG, DEFAULT_MODEL, tempDirSync } from './support/fixtures.ts';
+import { DEFAULT_CONFIG, DEFAULT_MODEL, PARITY, TINY_MODEL, tempDirSync } from './support/fixtures.ts';
 import { type CliCase, FuzzTally, checkSamples, runCliCases } from './support/fuzz-harness.ts';
 import { rawNpy } from './support/fuzz-npy.ts';
 
@@ -79,7 +79,8 @@ describe('sizes that cannot fit', () => {
       refused('micro_batch', ['--n_samples', '100000000', '--micro_batch', '100000000'], `at most ${FIT_ROWS} fit`),
       refused('n_samples', ['--n_samples', '1e15', '--micro_batch', '2'], '--n_samples 1000000000000000: at most 4294967296 samples'),
       refused('n_interpolate', ['--mode', 'interpolate', '--n_interpolate', '100000000', '--n_samples', '1'], '--n_interpolate 100000000: one item of 100000000 model rows', `at most ${FIT_ROWS} rows fit`),
-      refused('total_steps', ['diffusion.params.total_steps=1000000000', '--skip_steps', '3'], 'diffusion.params.total_steps 1000000000', 'timesteps fit'),
+      // On the card-less parity model: the shipped model's card (T=1000) refuses another T first.
+      refused('total_steps', ['-c', join(PARITY, 'sample_uniform10', 'config.yaml'), '--weights', TINY_MODEL, 'diffusion.params.total_steps=1000000000', '--skip_steps', '3'], 'diffusion.params.total_steps 1000000000', 'timesteps fit'),
       refused('noise', ['--noise', hugeNoise, '--n_samples', '1'], 'shape [1000000000000,1,32,32] is 3.6 PiB of float32', 'rows of [1,32,32] float32 fit'),
       refused('threads', ['--threads', '100000', '--n_samples', '1'], '--threads 100000 (sampler.intra_op_threads): at most'),
       ran('huge micro_batch, 2 samples', ['--n_samples', '2', '--micro_batch', '100000000'], 2),
