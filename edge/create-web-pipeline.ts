@@ -11,7 +11,6 @@ import { withModelCard } from '../core/config/model-card-config.ts';
 import { readModelCard, withoutModelCard } from '../core/model/model-card.ts';
 import type { Registry } from '../core/registry.ts';
 import { createDefaultRegistry } from '../plugins/index.ts';
-import { yieldingModel } from './yielding-model.ts';
 
 export interface WebPipelineOptions {
   /** YAML text, a plain config object, or a validated config. */
@@ -56,7 +55,6 @@ export async function createWebPipeline(options: WebPipelineOptions): Promise<Pi
     onWarning: options.onWarning,
     wasmPaths: options.wasmPaths,
   });
-  // Each call yields first: the WebAssembly runs on this thread (see yielding-model.ts).
   const networkSha256 = await sha256Hex(withoutModelCard(bytes));
-  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model: yieldingModel(model), modelSha256: await sha256Hex(bytes), networkSha256, card, ownsModel: true });
+  return new Pipeline({ config, registry: options.registry ?? createDefaultRegistry(), model, modelSha256: await sha256Hex(bytes), networkSha256, card, ownsModel: true });
 }

@@ -1,7 +1,9 @@
 /**
- * A diffusion model that lets the event loop run before every call. The web backend runs
- * its WebAssembly on the request thread, so a run of many model calls would otherwise hold
- * the isolate: health checks, other requests and a client's hang-up wait for the whole run.
+ * A diffusion model that lets the event loop run before every call, for a run that no step
+ * scheduler drives: the browser worker's. The web backend runs its WebAssembly on the
+ * calling thread, so without a turn between calls a page's cancel message waits for the
+ * whole run (a page without shared memory has no other way to cancel). The server needs no
+ * wrapper: its scheduler's pump yields before every model call (core/model/step-scheduler.ts).
  */
 import type { DiffusionModel } from '../core/model/model.ts';
 
@@ -12,7 +14,7 @@ import type { DiffusionModel } from '../core/model/model.ts';
  */
 const toEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** @example const model = yieldingModel(await loadWebModel(bytes, options)); */
+/** @example await pipeline.execute(prepared, { sink, model: yieldingModel(pipeline.model) }); */
 export function yieldingModel(model: DiffusionModel): DiffusionModel {
   return {
     get info() {

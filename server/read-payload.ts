@@ -29,24 +29,39 @@ export interface BodyLimits {
   readonly signal?: AbortSignal;
 }
 
-/** Rejects at `timeoutMs` with a 408, or when `signal` aborts with its reason; `stop` clears the timer. */
-function readingCutOff(timeoutMs: number | undefined, signal: AbortSignal | undefined): { cutOff: Promise<never>; stop: () => void } {
-  let stop = () => {};
-  const cutOff = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal!.reason);
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => reject(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs} ms (server.body_timeout_ms)`, { field: 'body' })), timeoutMs);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    stop = () => {
+/**
+ * Reads that reject at `timeoutMs` with a 408, or when `signal` aborts with its reason; `stop`
+ * clears the timer. Each read races a promise of its own: racing every read against one
+ * long-lived promise would leave a reaction on it per chunk until the request ends (a body
+ * trickled in tiny chunks grows the heap by tens of bytes a chunk).
+ */
+function cutOffReads<R>(reader: { read(): Promise<R> }, timeoutMs: number | undefined, signal: AbortSignal | undefined) {
+  let stopped: { reason: unknown } | undefined;
+  let rejectRead: (reason: unknown) => void = () => {};
+  const cut = (reason: unknown) => {
+    stopped ??= { reason };
+    rejectRead(stopped.reason);
+  };
+  const onAbort = () => cut(signal!.reason);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => cut(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs} ms (server.body_timeout_ms)`, { field: 'body' })), timeoutMs);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    read: (): Promise<R> =>
+      stopped
+        ? Promise.reject(stopped.reason)
+        : new Promise((resolve, reject) => {
+            rejectRead = reject;
+            reader.read().then(resolve, reject);
+          }),
+    stop() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-    };
-  });
-  cutOff.catch(() => undefined);
-  return { cutOff, stop };
+    },
+  };
 }
 
 /**
@@ -61,10 +76,10 @@ export async function readBodyBytes(request: Request, { maxBytes, timeoutMs, sig
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const { cutOff, stop } = readingCutOff(timeoutMs, signal);
+  const { read, stop } = cutOffReads(reader, timeoutMs, signal);
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), cutOff]);
+      const { done, value } = await read();
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) throw tooLarge();

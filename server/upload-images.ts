@@ -43,13 +43,15 @@ export interface UploadImageSource extends ImageSource {
 /** The pipeline host's image decoder (sharp natively, PNG-only on the edge). */
 export type ImageDecoder = Pick<RunHost, 'imageSize' | 'decodeImage'>;
 
-/** The upload's declared width × height, checked before anything is decoded: a 400 or 413 naming it. */
-async function uploadPixels(decoder: ImageDecoder, upload: Upload): Promise<number> {
-  const { field, name, bytes } = upload;
+type ImageSize = { width: number; height: number };
+
+/** The upload's declared width × height (`declared` reads its header), checked before anything is decoded: a 400 or 413 naming it. */
+async function uploadPixels(upload: Upload, declared: () => Promise<ImageSize>): Promise<number> {
+  const { field, bytes } = upload;
   if (!format(bytes)) throw new HttpError(400, 'invalid_image', `${field}: not a PNG, JPEG or WebP image`, { field });
-  let meta: { width: number; height: number };
+  let meta: ImageSize;
   try {
-    meta = await decoder.imageSize(bytes, name);
+    meta = await declared();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new HttpError(400, 'invalid_image', `${field}: ${reason}`, { field });
@@ -82,15 +84,18 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
   // One upload for many items (one mask for every image) is decoded once and read for each.
   const at = (item: number) => (uploads.length === 1 ? 0 : item);
   const pixels = new Float32Array(uploads.length * plane);
+  // Each header is read once: measured at admission, checked again before decoding, sized for the run's warnings.
+  const declared: Promise<ImageSize>[] = [];
+  const sizeOf = (index: number) => (declared[index] ??= decoder.imageSize(uploads[index]!.bytes, uploads[index]!.name));
   let decoded = 0;
   let decoding: Promise<void> = Promise.resolve();
   const decodeUpTo = (items: number, signal?: AbortSignal): Promise<void> => {
     decoding = decoding.then(async () => {
       for (; decoded < Math.min(items, uploads.length); decoded++) {
         signal?.throwIfAborted();
-        const upload = uploads[decoded]!;
-        await uploadPixels(decoder, upload);
-        await decodeUpload(decoder, upload, size, channels, pixels, decoded * plane);
+        const index = decoded;
+        await uploadPixels(uploads[index]!, () => sizeOf(index));
+        await decodeUpload(decoder, uploads[index]!, size, channels, pixels, index * plane);
       }
     });
     return decoding;
@@ -100,7 +105,7 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
     names: Array.from({ length: count }, (_, i) => uploads[at(i)]!.name),
     async measure(items) {
       let total = 0;
-      for (const upload of uploads.slice(0, Math.min(items, uploads.length))) total += await uploadPixels(decoder, upload);
+      for (let index = 0; index < Math.min(items, uploads.length); index++) total += await uploadPixels(uploads[index]!, () => sizeOf(index));
       return total;
     },
     decode: decodeUpTo,
@@ -109,7 +114,7 @@ export function uploadImageSource(decoder: ImageDecoder, uploads: readonly Uploa
       for (let i = 0; i < n; i++) out.set(pixels.subarray(at(start + i) * plane, (at(start + i) + 1) * plane), i * plane);
     },
     async sizes() {
-      const own = await Promise.all(uploads.map((upload) => decoder.imageSize(upload.bytes, upload.name)));
+      const own = await Promise.all(uploads.map((_, index) => sizeOf(index)));
       return Array.from({ length: count }, (_, i) => own[at(i)]!);
     },
   };

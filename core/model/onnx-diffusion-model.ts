@@ -20,6 +20,24 @@ function timestepArray(type: TimestepType, length: number): TimestepArray {
   }
 }
 
+/**
+ * Writes a call's values into a reused array of the input's type: it grows to the largest
+ * batch seen, and smaller batches (the server's mixed ones) get a view of it. With `none`
+ * (class labels), missing values and those < 0 are written as `none` (the null class).
+ */
+function feedWriter(type: TimestepType, none?: number): (values: ArrayLike<number> | undefined, batch: number) => TimestepArray {
+  let array = timestepArray(type, 0);
+  return (values, batch) => {
+    if (array.length < batch) array = timestepArray(type, batch);
+    for (let i = 0; i < batch; i++) {
+      const value = none !== undefined && (values === undefined || values[i]! < 0) ? none : values![i]!;
+      if (array instanceof BigInt64Array) array[i] = BigInt(value);
+      else array[i] = value;
+    }
+    return array.length === batch ? array : array.subarray(0, batch);
+  };
+}
+
 /** Names, types and geometry of a diffusion network's inputs and output. */
 type DiffusionSignature = Omit<ModelInfo, 'path' | 'outputSize' | 'providers'>;
 
@@ -101,34 +119,11 @@ type RunDiffusion = (x: Float32Array, t: ArrayLike<number>, batch: number, label
 /** Makes a tensor of the onnxruntime package that made the session (node or web). */
 export type TensorFactory = (type: TensorType, data: TensorData, dims: readonly number[]) => OnnxTensor;
 
-/** Writes a call's labels into a reused array of the class input's type; none or < 0: the null class. */
-function labelWriter(classInput: ClassInput | undefined): (labels: ArrayLike<number> | undefined, batch: number) => BigInt64Array | Int32Array {
-  const nullClass = classInput?.nullClass ?? -1;
-  const make = (length: number) => (classInput?.type === 'int32' ? new Int32Array(length) : new BigInt64Array(length));
-  let array = make(0);
-  return (labels, batch) => {
-    if (array.length < batch) array = make(batch);
-    for (let i = 0; i < batch; i++) {
-      const label = labels === undefined || labels[i]! < 0 ? nullClass : labels[i]!;
-      if (array instanceof BigInt64Array) array[i] = BigInt(label);
-      else array[i] = label;
-    }
-    return array.length === batch ? array : array.subarray(0, batch);
-  };
-}
-
 function diffusionRunner(session: InferenceSession, signature: DiffusionSignature, createTensor: TensorFactory): RunDiffusion {
   const { inputName, timestepName, outputName, timestepType, channels, height, width } = signature;
   const size = channels * height * width;
-  // Grows to the largest batch seen; smaller batches (the server's mixed ones) use a view of it.
-  let timesteps = timestepArray(timestepType, 0);
-  const setTimesteps = (values: ArrayLike<number>, batch: number): TimestepArray => {
-    if (timesteps.length < batch) timesteps = timestepArray(timestepType, batch);
-    if (timesteps instanceof BigInt64Array) for (let i = 0; i < batch; i++) timesteps[i] = BigInt(values[i]!);
-    else for (let i = 0; i < batch; i++) timesteps[i] = values[i]!;
-    return timesteps.length === batch ? timesteps : timesteps.subarray(0, batch);
-  };
-  const setLabels = labelWriter(signature.classInput);
+  const setTimesteps = feedWriter(timestepType);
+  const setLabels = feedWriter(signature.classInput?.type ?? 'int64', signature.classInput?.nullClass ?? -1);
   return async (x, t, batch, labels) => {
     const feeds: Record<string, OnnxTensor> = {
       [inputName]: createTensor('float32', x.length === batch * size ? x : x.subarray(0, batch * size), [batch, channels, height, width]),

@@ -11,6 +11,7 @@ import { toByte } from '../../core/io/picture.ts';
 import type { Pipeline } from '../../core/pipeline.ts';
 import { memorySink } from '../../core/sinks/memory-sink.ts';
 import { createWebPipeline } from '../../edge/create-web-pipeline.ts';
+import { yieldingModel } from '../../edge/yielding-model.ts';
 import type { RunRequest, WorkerReply, WorkerRequest } from './messages.ts';
 import { pngImageSource } from './png-source.ts';
 
@@ -87,6 +88,8 @@ async function run(id: number, request: RunRequest, controller: AbortController,
   const started = performance.now();
   await pipeline.execute(prepared, {
     sink,
+    // A turn of the event loop before every model call, so that a 'cancel' message gets through.
+    model: yieldingModel(pipeline.model),
     signal,
     previewEvery: request.previewEvery,
     onProgress: (p) => {
