@@ -70,9 +70,11 @@ describe('the playground files', () => {
   /** Every key the browser may get, by section; `true`: a whole value (the diffusion math, the plugins' options). */
   const ALLOWED: Record<string, readonly string[] | true> = {
     seed: true,
-    data: ['img_size', 'img_channels'],
+    // A conditional model's classes and its "no class" label, for class names in a browser run.
+    data: ['img_size', 'img_channels', 'num_classes', 'class_names'],
+    model: ['null_class'],
     diffusion: ['params'],
-    sampler: ['weights', 'backend', 'providers', 'micro_batch', 'n_samples', 'mode', 'n_interpolate', 'options'],
+    sampler: ['weights', 'backend', 'providers', 'micro_batch', 'n_samples', 'mode', 'n_interpolate', 'class', 'classes', 'n_samples_each_class', 'guidance_scale', 'guidance', 'options'],
     server: ['max_samples_per_request', 'max_steps_per_request'],
   };
 

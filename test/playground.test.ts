@@ -127,6 +127,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
     expect([await visible('#opt-inpaint-resample'), await visible('#masks-zone')]).toEqual([true, true]);
     await page.selectOption('#mode', 'interpolate');
     expect([await visible('#field-n_interpolate'), await visible('#inputs')]).toEqual([true, false]);
+    // The default model is unconditional: no class picker or guidance control, and no generic field for them.
+    expect(await page.$$eval('#class-fields', (groups) => groups.map((g) => (g as unknown as { hidden: boolean }).hidden))).toEqual([true]);
+    expect(await page.$$('[id^=field-class], [id^=field-guidance], [id^=field-n_samples_each]')).toEqual([]);
     // A button is named by its text; an input or a select by a <label for>.
     const unlabelled = await page.$$eval('input, select, button', (controls) =>
       controls.filter((c) => (c.tagName === 'BUTTON' ? !c.textContent?.trim() : !(c as unknown as { labels: { length: number } }).labels.length)).map((c) => c.id),

@@ -40,7 +40,7 @@ export interface PlaygroundOptions {
 const hash = (bytes: Uint8Array | string) => sha256Hex(bytes).slice(0, 32);
 
 /** The sampler keys the browser's pipeline and the page read: none names a file, a thread count or a shard of the server. */
-const BROWSER_SAMPLER_KEYS = ['micro_batch', 'n_samples', 'mode', 'n_interpolate', 'options'] as const;
+const BROWSER_SAMPLER_KEYS = ['micro_batch', 'n_samples', 'mode', 'n_interpolate', 'class', 'classes', 'n_samples_each_class', 'guidance_scale', 'guidance', 'options'] as const;
 
 /**
  * The service config as the browser's pipeline (and the page's form) takes it, built from an
@@ -56,7 +56,9 @@ export function browserConfig(config: DdimConfig): Record<string, unknown> {
   const { max_samples_per_request, max_steps_per_request } = config.server;
   return {
     seed: config.seed,
-    data: { img_size: config.data.img_size, img_channels: config.data.img_channels },
+    // A conditional model's classes and "no class" label as the server has them (its card's or its config's).
+    data: { img_size: config.data.img_size, img_channels: config.data.img_channels, num_classes: config.data.num_classes, class_names: config.data.class_names },
+    model: { null_class: config.model.null_class },
     diffusion: { params: config.diffusion.params },
     sampler,
     // The page's limits for its count and steps fields.

@@ -34,13 +34,27 @@ export interface ModeInfo extends PluginInfo {
   readonly inputs: readonly ModeInput[];
   /** Request fields of this mode beyond the common ones (e.g. n_interpolate), with their schemas. */
   readonly fields: readonly (readonly [string, JsonSchema])[];
+  /** Which of the page's class controls' fields (class, guidance_scale) its requests take. */
+  readonly classFields: readonly ClassField[];
+}
+
+/** The request fields the page's class picker and guidance control set. */
+export type ClassField = 'class' | 'guidance_scale';
+const CLASS_FIELDS: readonly ClassField[] = ['class', 'guidance_scale'];
+
+/** A class-conditional model's classes, as GET /v1/health gives them (null: an unconditional model). */
+export interface ModelClasses {
+  readonly num_classes: number;
+  /** Class c is names[c] (the model card's names, else the indices). */
+  readonly names: readonly string[];
+  readonly null_class: number | null;
 }
 
 /** The service config, as web/playground.ts serves it to the browser. */
 export interface ServiceConfig {
   readonly seed: number;
   readonly diffusion: { readonly params: { readonly skip_type: string; readonly skip_steps: number | null; readonly eta: number; readonly total_steps: number } };
-  readonly sampler: { readonly mode: string; readonly n_samples: number; readonly options: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly [key: string]: unknown };
+  readonly sampler: { readonly mode: string; readonly n_samples: number; readonly guidance_scale?: number; readonly class?: number | string; readonly classes?: readonly unknown[]; readonly n_samples_each_class?: number; readonly options: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly [key: string]: unknown };
   readonly server: { readonly max_samples_per_request: number; readonly max_steps_per_request: number };
 }
 
@@ -55,11 +69,15 @@ export interface ServiceInfo {
   readonly schedules: readonly PluginInfo[];
   readonly config: ServiceConfig;
   readonly browserPlugins: BrowserPlugins;
-  readonly model: { readonly file: string; readonly sha256: string; readonly channels: number; readonly height: number; readonly width: number };
+  readonly model: { readonly file: string; readonly sha256: string; readonly channels: number; readonly height: number; readonly width: number; readonly classes: ModelClasses | null };
 }
 
-/** Fields every mode's request has, which the page's fixed controls set. */
-const COMMON_FIELDS = new Set(['n_samples', 'seed', 'ddim_eta', 'skip_type', 'skip_steps', 'options', 'preview_every']);
+/**
+ * Fields the page's fixed controls set (or leave out): those of every request, and the class
+ * fields, which web/page/class-controls.ts draws only for a conditional model (classes and
+ * n_samples_each_class it leaves to the config).
+ */
+const COMMON_FIELDS = new Set(['n_samples', 'seed', 'ddim_eta', 'skip_type', 'skip_steps', 'options', 'preview_every', 'class', 'classes', 'guidance_scale', 'n_samples_each_class']);
 const INPUTS: readonly ModeInput[] = ['images', 'masks'];
 
 interface OpenApi {
@@ -97,7 +115,8 @@ export async function loadService(): Promise<ServiceInfo> {
       ...mode,
       inputs: INPUTS.filter((input) => names.includes(input)),
       fields: names.filter((name) => !COMMON_FIELDS.has(name) && !INPUTS.includes(name as ModeInput)).map((name) => [name, properties[name]!] as const),
+      classFields: CLASS_FIELDS.filter((field) => names.includes(field)),
     };
   });
-  return { modes, schedules: plugins.schedules, config, browserPlugins, model: health.model };
+  return { modes, schedules: plugins.schedules, config, browserPlugins, model: { ...health.model, classes: health.model.classes ?? null } };
 }

@@ -4,6 +4,7 @@
  * the schedule's, its image inputs), all read back as one RunRequest.
  */
 import type { ModeInfo, PluginInfo, ServiceInfo } from './api.ts';
+import { ClassControls } from './class-controls.ts';
 import { byId, el } from './dom.ts';
 import { FieldError } from './field-error.ts';
 import { InputZone } from './inputs.ts';
@@ -12,6 +13,8 @@ import { type SchemaField, schemaField } from './schema-fields.ts';
 
 /** The fixed controls of index.html, by request field. */
 const NUMBER_FIELDS = ['skip_steps', 'ddim_eta', 'seed', 'n_samples'] as const;
+/** Request fields whose control has the field's name as its id. */
+const PAGE_FIELDS = [...NUMBER_FIELDS, 'skip_type', 'class', 'guidance_scale'] as const;
 
 export class RunForm {
   readonly #service: ServiceInfo;
@@ -22,6 +25,7 @@ export class RunForm {
   readonly #inputs = byId('inputs', HTMLFieldSetElement);
   readonly #images: InputZone;
   readonly #masks: InputZone;
+  readonly #classes: ClassControls;
   /** Request fields and plugin options of the chosen mode and schedule. */
   #fields: { readonly name: string; readonly plugin?: string; readonly field: SchemaField }[] = [];
 
@@ -32,6 +36,7 @@ export class RunForm {
     const size = () => service.model.height;
     this.#images = new InputZone(byId('images-zone', HTMLElement), size, report);
     this.#masks = new InputZone(byId('masks-zone', HTMLElement), size, report);
+    this.#classes = new ClassControls(service);
     this.#mode.replaceChildren(...service.modes.map((mode) => el('option', { value: mode.name, selected: mode.name === config.sampler.mode }, mode.name)));
     this.#schedule.replaceChildren(...service.schedules.map((s) => el('option', { value: s.name, selected: s.name === params.skip_type }, s.name)));
     this.#number('skip_steps').value = String(params.skip_steps ?? params.total_steps);
@@ -59,6 +64,7 @@ export class RunForm {
     this.#inputs.hidden = mode.inputs.length === 0;
     this.#images.setHidden(!mode.inputs.includes('images'));
     this.#masks.setHidden(!mode.inputs.includes('masks'));
+    this.#classes.showFor(mode);
     const count = this.#number('n_samples');
     // A mode that takes images makes one result per image unless told otherwise.
     count.placeholder = mode.inputs.includes('images') ? 'one per image' : '';
@@ -101,6 +107,7 @@ export class RunForm {
       const input = this.#number(name);
       fields[name] = input.value.trim() === '' ? undefined : Number(input.value);
     }
+    Object.assign(fields, this.#classes.read());
     const options: Record<string, Record<string, unknown>> = {};
     for (const { name, plugin, field } of this.#fields) {
       const value = field.read();
@@ -122,7 +129,7 @@ export class RunForm {
     for (const invalid of document.querySelectorAll('[aria-invalid=true]')) invalid.removeAttribute('aria-invalid');
     if (!field) return undefined;
     const [head, plugin, key] = field.split(/[.[]/);
-    const id = head === 'options' ? `opt-${plugin}-${key}` : head === 'images' || head === 'masks' ? head : NUMBER_FIELDS.includes(head as never) || head === 'skip_type' ? head : `field-${head}`;
+    const id = head === 'options' ? `opt-${plugin}-${key}` : head === 'images' || head === 'masks' ? head : PAGE_FIELDS.includes(head as never) ? head : `field-${head}`;
     const element = id ? document.getElementById(id) : null;
     element?.setAttribute('aria-invalid', 'true');
     return element ?? undefined;
