@@ -7,16 +7,14 @@
  * default model's page has no class controls: test/playground.test.ts checks that.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cliCommand, runCli } from './support/cli.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
-import { type PixelDiff, expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
+import { CHROMIUM, HAVE_CHROMIUM, expectPageMatchesCli, launchChromium, readPngs } from './support/playground-browser.ts';
 import { type Served, serveProcess } from './support/serve-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`test/playground-guidance.test.ts: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
 
 const WEIGHTS = 'test/fixtures/conditional/standin.onnx';
@@ -59,16 +57,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground with a class-conditional model',
       serveProcess([...cliCommand('bun'), 'serve', '--weights', WEIGHTS, '--port', '0', '--host', '127.0.0.1', '--quiet'], { cwd: ROOT }),
       runCli([...sample, '--save_dir', join(dir, 'cli')]),
       runCli([...sample, '--backend', 'web', '--save_dir', join(dir, 'cli-web')]),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      }),
+      launchChromium(),
     ]);
     server = started;
     browser = launched;
     expect([cli.exitCode, cliWeb.exitCode]).toEqual([0, 0]);
-    cliPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli', `${i}.png`)));
-    cliWebPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli-web', `${i}.png`)));
+    cliPngs = readPngs(join(dir, 'cli'), COUNT);
+    cliWebPngs = readPngs(join(dir, 'cli-web'), COUNT);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${started.url}/`);
     await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
@@ -105,15 +100,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground with a class-conditional model',
 
     await run('server');
     const fromServer = await resultPngs('server');
-    expect(fromServer.length).toBe(COUNT);
-    fromServer.forEach((png, i) => expect({ i, same: png.equals(cliPngs[i]!) }).toEqual({ i, same: true }));
 
     await run('browser');
     const fromBrowser = await resultPngs('browser');
-    expect(fromBrowser.length).toBe(COUNT);
-    const tally: PixelDiff = { pixels: 0, differing: 0, largest: 0 };
-    fromBrowser.forEach((png, i) => pixelDiff(png, cliPngs[i]!, tally));
-    expectWithinBackendLimit(tally, 'playground guided: browser vs CLI');
-    fromBrowser.forEach((png, i) => expect({ i, differing: pixelDiff(png, cliWebPngs[i]!).differing }).toEqual({ i, differing: 0 }));
+    expectPageMatchesCli({ server: fromServer, browser: fromBrowser }, { native: cliPngs, web: cliWebPngs }, 'playground guided: browser vs CLI');
   }, 60_000);
 });

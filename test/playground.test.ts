@@ -10,17 +10,16 @@
  * also writes it there (the README's picture).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cliCommand, runCli } from './support/cli.ts';
 import { DEFAULT_CONFIG, ROOT, tempDirSync } from './support/fixtures.ts';
-import { type PixelDiff, expectWithinBackendLimit, pixelDiff } from './support/pixel-diff.ts';
+import { pixelDiff } from './support/pixel-diff.ts';
+import { CHROMIUM, HAVE_CHROMIUM, expectPageMatchesCli, launchChromium, readPngs } from './support/playground-browser.ts';
 import { type Served, serveProcess } from './support/serve-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`test/playground.test.ts: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
 
 const SEED = 7;
@@ -84,16 +83,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
       startServer(),
       runCli([...sample, '--save_dir', join(dir, 'cli')]),
       runCli([...sample, '--backend', 'web', '--save_dir', join(dir, 'cli-web')]),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      }),
+      launchChromium(),
     ]);
     [server, url] = [started, started.url];
     browser = launched;
     expect([cli.exitCode, cliWeb.exitCode]).toEqual([0, 0]);
-    cliPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli', `${i}.png`)));
-    cliWebPngs = Array.from({ length: COUNT }, (_, i) => readFileSync(join(dir, 'cli-web', `${i}.png`)));
+    cliPngs = readPngs(join(dir, 'cli'), COUNT);
+    cliWebPngs = readPngs(join(dir, 'cli-web'), COUNT);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     await page.goto(`${url}/`);
     await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
@@ -143,17 +139,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground page', () => {
     await runOnPage('server');
     expect(await previews()).toBeGreaterThanOrEqual(COUNT);
     const fromServer = await resultPngs('server');
-    expect(fromServer.length).toBe(COUNT);
-    fromServer.forEach((png, i) => expect({ i, same: png.equals(cliPngs[i]!) }).toEqual({ i, same: true }));
 
     await runOnPage('browser');
     const fromBrowser = await resultPngs('browser');
-    expect(fromBrowser.length).toBe(COUNT);
-    const tally: PixelDiff = { pixels: 0, differing: 0, largest: 0 };
-    fromBrowser.forEach((png, i) => pixelDiff(png, cliPngs[i]!, tally));
-    expectWithinBackendLimit(tally, 'playground: browser vs CLI');
-    // The same WebAssembly build as the CLI's --backend web: the very same pixels.
-    fromBrowser.forEach((png, i) => expect({ i, differing: pixelDiff(png, cliWebPngs[i]!).differing }).toEqual({ i, differing: 0 }));
+    // The browser runs the same WebAssembly build as the CLI's --backend web: the very same pixels.
+    expectPageMatchesCli({ server: fromServer, browser: fromBrowser }, { native: cliPngs, web: cliWebPngs }, 'playground: browser vs CLI');
 
     const shot = join(dir, 'playground.png');
     await page.screenshot({ path: shot, fullPage: true });
