@@ -101,9 +101,12 @@ describe('server.max_queued_pixels', () => {
 describe('admission by model time', () => {
   test('no more work is admitted than the model can finish within server.request_timeout_ms: 429 with Retry-After', async () => {
     const { pipeline } = server.service;
-    // 64 samples × 1000 steps: far more than the model runs in 1.5 s, admitted because it is alone.
-    const body = { n_samples: 64, skip_steps: 1 } as RequestBody;
-    const held = server.service.admit(await prepareRequest(pipeline, pipeline.registry.get('mode', 'sample', 'mode'), body, { images: [], masks: [] }));
+    // 64 samples × 1000 steps (skip_steps counts the steps taken): 64,000 rows, far more than
+    // the model runs in 1.5 s on any CPU, admitted because it is alone.
+    const body = { n_samples: 64, skip_steps: 1000 } as RequestBody;
+    const prepared = await prepareRequest(pipeline, pipeline.registry.get('mode', 'sample', 'mode'), body, { images: [], masks: [] });
+    expect(prepared.work).toBe(64 * 1000);
+    const held = server.service.admit(prepared);
     try {
       const refused = await server.post('/v1/sample', { n_samples: 1, skip_steps: 100 });
       expect(refused.status).toBe(429);
