@@ -85,6 +85,21 @@ describe('ddim sample with a conditional model', () => {
     expect(JSON.parse(readFileSync(join(classMajor, 'run.json'), 'utf8')).seed).toBe(1);
   });
 
+  test('a flag choosing the classes replaces the file\'s choice (n_samples_each_class), two flags still collide', async () => {
+    const dir = tempDirSync();
+    const config = join(dir, 'per-class.yaml');
+    const seed = join(SEED_CONFIGS, 'classifier_free_cifar10.yaml');
+    writeFileSync(config, `extends: ${seed}\ndata:\n  img_size: 16\nsampler:\n  n_samples_each_class: 2\n  guidance_scale: 3\n`);
+    const perClass = await sample(['-c', config]);
+    expect(readdirSync(perClass).filter((name) => name.startsWith('class'))).toHaveLength(10);
+    const one = await sample(['-c', config, '--class', 'cat', '--n_samples', '2']);
+    expect(readdirSync(one).filter((name) => name.endsWith('.png')).sort()).toEqual(['0.png', '1.png']);
+    expect(JSON.parse(readFileSync(join(one, 'run.json'), 'utf8')).config.sampler).toMatchObject({ class: 'cat', n_samples_each_class: null });
+    const both = await runCli(['sample', '-c', config, '--weights', MODEL, '--class', 'cat', '--n_samples_each_class', '1', ...QUICK, '--save_dir', tempDirSync()]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr.trim()).toBe('error: --class and --n_samples_each_class: give one of them (one class, each item\'s class, or every class in turn)');
+  });
+
   test('a conditional model without a class, a class out of range, or a class for an (x, t) model: one line, exit 2', async () => {
     const cases: [string[], string][] = [
       [['--weights', MODEL], 'is class-conditional: give --class C or --n_samples_each_class K, with C in 0..9 (airplane, automobile, bird, cat,'],

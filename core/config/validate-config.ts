@@ -10,6 +10,7 @@ import { issueMessage } from './issue-message.ts';
 import { type Override, getPath, isPlainObject, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath, resolvePath } from './paths.ts';
 import { adoptDataParams } from './data-params.ts';
+import { adoptClassOverrides } from './class-overrides.ts';
 import { adoptRespaceNames, adoptRespaceOverrides } from './respace-names.ts';
 import { ConfigSchema, type DdimConfig } from './schema.ts';
 import { MAX_NESTING, RESERVED_KEYS, findStructureProblem } from './structure-limits.ts';
@@ -135,7 +136,7 @@ function checkBetaRange(config: DdimConfig, origins: Map<string, string>, source
 export function applyOverrides(layer: Layer, overrides: readonly Override[], cwd: string): Layer {
   const data = structuredClone(layer.data);
   const origins = new Map(layer.origins);
-  for (const override of adoptRespaceOverrides(overrides)) {
+  for (const override of adoptRespaceOverrides(adoptClassOverrides(overrides))) {
     let value = override.value;
     if (PATH_KEYS.includes(override.path) && typeof value === 'string' && value !== '' && !isAbsolutePath(value)) value = resolvePath(cwd, value);
     if (override.path === 'plugins' && Array.isArray(value)) {
