@@ -4,8 +4,8 @@
  *   bun tools/steps-figure.ts [OUT.png]
  */
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { createPipeline, loadConfig, memorySink, parseOverride } from '../index.ts';
+import { writeGridFigure } from './figure-grid.ts';
 
 const out = process.argv[2] ?? join(import.meta.dir, '../models/ddpm_fashion_mnist_steps.png');
 const STEPS = [10, 50, 100, 1000];
@@ -27,17 +27,5 @@ for (const steps of STEPS) {
   rows.push(sink.pngs);
 }
 
-const cell = SIZE * SCALE;
-const width = COUNT * cell + (COUNT + 1) * GAP;
-const height = STEPS.length * cell + (STEPS.length + 1) * GAP;
-const tiles = await Promise.all(
-  rows.flatMap((pngs, r) =>
-    pngs.map(async (png, c) => ({
-      input: await sharp(png).resize(cell, cell, { kernel: 'nearest' }).toBuffer(),
-      left: GAP + c * (cell + GAP),
-      top: GAP + r * (cell + GAP),
-    })),
-  ),
-);
-await sharp({ create: { width, height, channels: 3, background: { r: 0, g: 0, b: 0 } } }).composite(tiles).png().toFile(out);
+await writeGridFigure(rows, out, { size: SIZE, scale: SCALE, gap: GAP });
 console.log(`wrote ${out}`);
