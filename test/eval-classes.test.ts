@@ -129,6 +129,17 @@ describe('ddim eval: class accuracy', () => {
     expect(text.stdout).toMatch(/^class accuracy    \d\.\d{4} \(12 of 13 images labelled, 6 classes\)$/m);
   }, 120_000);
 
+  test('a rerun into the folder keeps the labels; one with other --classes is refused, so a record never labels images of other classes', async () => {
+    const run = temp();
+    await standinRun(['--classes', 'cat', '--classes', 'dog'], run);
+    const first = readFileSync(join(run, 'run.json'), 'utf8');
+    await standinRun(['--classes', 'cat', '--classes', 'dog'], run);
+    expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).labels).toEqual(JSON.parse(first).labels);
+    const other = await runCli(['sample', '--weights', STANDIN, '--skip_steps', '3', '--guidance_scale', '3', '--quiet', '--classes', 'dog', '--classes', 'cat', '--save_dir', run]);
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain(`save_dir ${run} holds results of another run (other settings, model or noise file`);
+  }, 120_000);
+
   test('a class-major run (--n_samples_each_class) records 10 runs of K and its class folders agree with them', async () => {
     const run = temp();
     await standinRun(['--n_samples_each_class', '2'], run);
