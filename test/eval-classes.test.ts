@@ -148,6 +148,7 @@ describe('ddim eval: class accuracy', () => {
     const report = await evalJson(['--samples', run, '--splits', '2']);
     expect(report.classAccuracy).toMatchObject({ labelled: 20, images: 20, classes: 10 });
     expect(report.classAccuracy.perClass.map((c: { images: number }) => c.images)).toEqual(new Array(10).fill(2));
+    expect(report.classAccuracy.perClass.map((c: { name: string }) => c.name)).toEqual(CIFAR);
   }, 120_000);
 
   test('an unguided run records no labels, and its report has no class accuracy', async () => {
