@@ -51,6 +51,8 @@ function evalUsage(): string {
     '  --quiet                        no progress',
     '',
     'Images are resized (short side, center crop) and converted to the model\'s input channels.',
+    'Class accuracy is reported for images whose intended class is known: in a class{c}/ folder (c the class',
+    'index), or {i}.png beside the run.json of a conditional `ddim sample` run (its labels).',
   ].join('\n');
 }
 

@@ -102,6 +102,30 @@ export function planClasses(config: DdimConfig, model: ModelInfo): ClassPlan {
   return { numClasses, names, perClass: undefined, count: undefined, classOf: () => -1 };
 }
 
+/**
+ * Each item's class as run.json records it (`labels`): runs of consecutive items of one class,
+ * `[class, count]` from item 0 on, so 1,000 items of --n_samples_each_class take 10 pairs.
+ * `names` are the model's class names (data.class_names or its card; the indices otherwise).
+ */
+export interface RunLabels {
+  readonly names: readonly string[];
+  readonly runs: readonly (readonly [number, number])[];
+}
+
+/** The labels of items 0..count−1, or undefined when any item has no class (unguided, --guidance_scale 0). */
+export function runLabels(classes: ClassPlan, count: number): RunLabels | undefined {
+  if (classes.numClasses === 0 || count === 0) return undefined;
+  const runs: [number, number][] = [];
+  for (let item = 0; item < count; item++) {
+    const label = classes.classOf(item);
+    if (label < 0) return undefined;
+    const last = runs[runs.length - 1];
+    if (last && last[0] === label) last[1]++;
+    else runs.push([label, 1]);
+  }
+  return { names: classes.names, runs };
+}
+
 /** Where item `index` is written: `{index}.png`, or `class{c}/{index − c·K}.png` class-major. */
 export function itemFileName(index: number, perClass: number | undefined): string {
   if (perClass === undefined) return `${index}.png`;

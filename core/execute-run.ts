@@ -3,6 +3,7 @@
  * mode's micro-batches, PNG rendering, and the sink. PNG encoding and writing of one batch
  * overlap the next batch's model calls.
  */
+import { runLabels } from './classes.ts';
 import { encodePng } from './io/png.ts';
 import { pictureSize, renderPicture } from './io/picture.ts';
 import type { DiffusionModel } from './model/model.ts';
@@ -22,6 +23,7 @@ export interface ModelDigest {
 
 function runInfo(prepared: PreparedRun, model: DiffusionModel, digest: ModelDigest, picture: { width: number; height: number }): RunInfo {
   const { config, mode, plan, timesteps, planContext } = prepared;
+  const labels = runLabels(prepared.classes, plan.count);
   return {
     config,
     mode: mode.name,
@@ -29,6 +31,7 @@ function runInfo(prepared: PreparedRun, model: DiffusionModel, digest: ModelDige
     inputs: modeInputs(mode),
     plan,
     ...(prepared.classes.perClass !== undefined ? { perClass: prepared.classes.perClass } : {}),
+    ...(labels ? { labels } : {}),
     timesteps,
     seed: config.seed,
     model: {

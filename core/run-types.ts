@@ -1,5 +1,5 @@
 /** The types a run hands its sink and its caller: shared by the pipeline and every front. */
-import type { ClassPlan } from './classes.ts';
+import type { ClassPlan, RunLabels } from './classes.ts';
 import type { DdimConfig } from './config/schema.ts';
 import type { ImageSource } from './io/image-source.ts';
 import type { NpyArray } from './io/npy.ts';
@@ -19,6 +19,8 @@ export interface RunInfo {
   readonly plan: ModePlan;
   /** K of --n_samples_each_class: items are written class-major to class{c}/{i − c·K}.png. */
   readonly perClass?: number;
+  /** Each item's class, when every item has one (a conditional model's run): run.json records it. */
+  readonly labels?: RunLabels;
   readonly timesteps: readonly number[];
   readonly seed: number;
   /** The model file's SHA-256, and its network's (the file less its model card) where they differ. */

@@ -48,6 +48,28 @@ export interface ScoreReport extends ScoreSummary {
   readonly scores: readonly number[];
 }
 
+/** How many labelled samples the classifier assigns to their intended class. */
+export interface ClassAccuracyReport {
+  /** correct / labelled. */
+  readonly accuracy: number;
+  readonly correct: number;
+  /** Images whose intended class is known (run records' labels or class{c}/ folders). */
+  readonly labelled: number;
+  /** All sample images, labelled or not. */
+  readonly images: number;
+  /** The classifier's number of classes. */
+  readonly classes: number;
+  /** One entry per class of the classifier, in class order; accuracy null where no image is labelled with it. */
+  readonly perClass: readonly {
+    readonly class: number;
+    /** From the run records (the sampled model's class names), else null. */
+    readonly name: string | null;
+    readonly images: number;
+    readonly correct: number;
+    readonly accuracy: number | null;
+  }[];
+}
+
 export interface EvalReport {
   readonly samples: { readonly path: string; readonly count: number } | null;
   readonly model: {
@@ -70,6 +92,8 @@ export interface EvalReport {
   readonly frechetDistance: number | null;
   /** exp(E[KL(p(y|x) ‖ p(y))]) of the samples, mean ± std over splits. */
   readonly inceptionScore: ScoreReport | null;
+  /** The samples' class accuracy, when some of them have a known intended class; null otherwise. */
+  readonly classAccuracy: ClassAccuracyReport | null;
   readonly savedStats: string | null;
   readonly timings: { readonly totalMs: number; readonly images: number; readonly imagesPerSecond: number };
 }

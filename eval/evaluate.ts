@@ -8,12 +8,14 @@ import { UserError } from '../core/errors.ts';
 import { sha256File } from '../core/io/sha256.ts';
 import type { FeatureModel, FeatureModelInfo } from '../core/model/feature-model.ts';
 import { loadOnnxFeatureModel } from '../core/model/onnx-feature-model.ts';
+import { checkLabelRange } from './class-accuracy.ts';
 import { type Reference, classifyReference } from './classify-reference.ts';
 import type { EvalOptions, EvalReport } from './eval-types.ts';
 import type { GaussianStats } from './feature-stats.ts';
 import { imageFiles, warnAboutRunMode } from './image-folder.ts';
 import { readNpzStats } from './npz-stats.ts';
 import { evaluateReference } from './reference-stats.ts';
+import { type SampleLabels, sampleLabels } from './sample-labels.ts';
 import { type SampleMetrics, evaluateSamples } from './sample-metrics.ts';
 import { readStatsFile } from './stats-file.ts';
 
@@ -22,6 +24,8 @@ interface EvalPlan {
   readonly splits: number;
   readonly pad: number;
   readonly sampleFiles: readonly string[] | undefined;
+  /** The samples' intended classes, when any is known. */
+  readonly labels: SampleLabels | undefined;
   readonly reference: Reference | undefined;
   readonly referenceFiles: readonly string[] | undefined;
   readonly npzStats: GaussianStats | undefined;
@@ -41,6 +45,8 @@ function planEvaluation(options: EvalOptions, warn: (message: string) => void): 
   if (options.samples === undefined && options.saveStats === undefined) throw new UserError('give the samples folder to evaluate (--samples DIR)');
   const sampleFiles = options.samples === undefined ? undefined : imageFiles(options.samples, 'samples');
   if (options.samples !== undefined) warnAboutRunMode(options.samples, warn);
+  const found = sampleFiles === undefined ? undefined : sampleLabels(sampleFiles);
+  const labels = found && found.labelled > 0 ? found : undefined;
   const reference = options.reference === undefined ? undefined : classifyReference(options.reference);
   if (options.saveStats !== undefined && reference?.kind !== 'images' && reference?.kind !== 'idx') {
     throw new UserError('--save_stats needs --reference: a folder of images or an idx images file');
@@ -49,7 +55,7 @@ function planEvaluation(options: EvalOptions, warn: (message: string) => void): 
   if (options.referenceLabels !== undefined && !existsSync(options.referenceLabels)) throw new UserError(`labels file not found: ${options.referenceLabels}`);
   const referenceFiles = reference?.kind === 'images' ? imageFiles(reference.path, 'reference') : undefined;
   const npzStats = reference?.kind === 'npz' ? readNpzStats(reference.path) : undefined;
-  return { splits, pad, sampleFiles, reference, referenceFiles, npzStats };
+  return { splits, pad, sampleFiles, labels, reference, referenceFiles, npzStats };
 }
 
 /** Images per model call: as many as fit 4 Mi input values (at most 250), never over the model's fixed batch. */
@@ -64,6 +70,17 @@ function defaultReference(options: EvalOptions, info: FeatureModelInfo, sha256: 
   const candidate = readStatsFile(options.defaultReference);
   if (candidate.model?.sha256 === sha256 && candidate.model.output === info.features.name) return { kind: 'stats', path: options.defaultReference };
   return undefined;
+}
+
+/** Labels the model can judge: refused when their classes are not its classes, passed over without logits. */
+function usableLabels(labels: SampleLabels | undefined, info: FeatureModelInfo, warn: (message: string) => void): SampleLabels | undefined {
+  if (labels === undefined) return undefined;
+  if (!info.logits) {
+    warn(`${labels.labelled} sample(s) have a known class, but feature model ${info.path} has no logits output: no class accuracy (name one with --logits_output)`);
+    return undefined;
+  }
+  checkLabelRange(labels, info.logits.classes, info.path);
+  return labels;
 }
 
 function modelReport(info: FeatureModelInfo, sha256: string): EvalReport['model'] {
@@ -87,11 +104,13 @@ async function evaluateWith(model: FeatureModel, plan: EvalPlan, options: EvalOp
   else if (reference === undefined && plan.sampleFiles !== undefined && info.features) warn('no --reference given: the distance is skipped');
 
   const { splits, pad, referenceFiles, npzStats } = plan;
+  const labels = usableLabels(plan.labels, info, warn);
   const referenced = await evaluateReference(reference, { model, sha256, batchSize, splits, pad, options, warn, referenceFiles, npzStats });
   let measured: SampleMetrics | undefined;
   if (plan.sampleFiles !== undefined) {
     measured = await evaluateSamples(options.samples!, plan.sampleFiles, {
       model, batchSize, splits, warn, onProgress: options.onProgress, referenceStats: referenced.stats, referencePath: referenced.report?.path,
+      labels,
     });
   }
   const images = referenced.images + (measured?.samples.count ?? 0);
@@ -102,6 +121,7 @@ async function evaluateWith(model: FeatureModel, plan: EvalPlan, options: EvalOp
     reference: referenced.report,
     frechetDistance: measured?.frechetDistance ?? null,
     inceptionScore: measured?.inceptionScore ?? null,
+    classAccuracy: measured?.classAccuracy ?? null,
     savedStats: referenced.savedStats,
     timings: { totalMs, images, imagesPerSecond: images / (totalMs / 1000) },
   };

@@ -12,6 +12,8 @@ export interface PassResult {
   readonly score: ScoreReport | null;
   /** Images whose top class is their label; 0 without labels. */
   readonly correct: number;
+  /** Each image's top class (argmax of its logits), when asked for and the model has logits. */
+  readonly predictions: Int32Array | null;
 }
 
 export interface PassOptions {
@@ -22,6 +24,8 @@ export interface PassOptions {
   readonly scoreRequired: boolean;
   readonly wantStats: boolean;
   readonly labels?: Uint8Array;
+  /** Keep each image's top class (for class accuracy against labels known only later). */
+  readonly keepPredictions?: boolean;
   readonly onProgress?: (progress: EvalProgress) => void;
 }
 
@@ -34,14 +38,17 @@ function assertFinite(values: Float32Array, width: number, what: string, model: 
   }
 }
 
+/** The class with the largest logit in row r (the first of equal ones). */
+function topClass(logits: Float32Array, classes: number, r: number): number {
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (logits[r * classes + c]! > logits[r * classes + best]!) best = c;
+  return best;
+}
+
 /** How many of `batch` rows of logits put their largest value on the image's label. */
 function countCorrect(logits: Float32Array, classes: number, batch: number, labels: Uint8Array, start: number): number {
   let correct = 0;
-  for (let r = 0; r < batch; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[r * classes + c]! > logits[r * classes + best]!) best = c;
-    if (best === labels[start + r]) correct++;
-  }
+  for (let r = 0; r < batch; r++) if (topClass(logits, classes, r) === labels[start + r]) correct++;
   return correct;
 }
 
@@ -63,6 +70,7 @@ export async function featurePass(model: FeatureModel, source: ImageSource, opti
   const score = scoreAccumulator(model, total, options);
   const images = new Float32Array(options.batchSize * info.channels * info.height * info.width);
   const started = performance.now();
+  const predictions = options.keepPredictions && info.logits ? new Int32Array(total) : null;
   let correct = 0;
   for (let start = 0; start < total; start += options.batchSize) {
     const batch = Math.min(options.batchSize, total - start);
@@ -76,6 +84,7 @@ export async function featurePass(model: FeatureModel, source: ImageSource, opti
       assertFinite(out.logits, info.logits!.classes, 'logits', model, source, start);
       score?.add(out.logits, batch);
       if (options.labels) correct += countCorrect(out.logits, info.logits!.classes, batch, options.labels, start);
+      if (predictions) for (let r = 0; r < batch; r++) predictions[start + r] = topClass(out.logits, info.logits!.classes, r);
     }
     options.onProgress?.({ phase: options.phase, done: start + batch, total, elapsedMs: performance.now() - started });
   }
@@ -85,5 +94,6 @@ export async function featurePass(model: FeatureModel, source: ImageSource, opti
     stats: stats && total >= 2 ? stats.finish() : null,
     score: result ? { ...result, splits: options.splits } : null,
     correct,
+    predictions,
   };
 }

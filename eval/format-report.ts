@@ -1,7 +1,19 @@
 /** The human-readable lines of an eval report (the CLI prints them; --json prints the report itself). */
-import type { EvalReport, ScoreReport } from './eval-types.ts';
+import type { ClassAccuracyReport, EvalReport, ScoreReport } from './eval-types.ts';
 
 const score = (s: ScoreReport) => `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)} (${s.splits} splits)`;
+
+/** `0.9420 (1000 labelled images, 10 classes)`, or `(600 of 1000 images labelled, …)` when some are not. */
+function accuracyLine(a: ClassAccuracyReport): string {
+  const present = a.perClass.filter((c) => c.images > 0).length;
+  const classes = `${present} class${present === 1 ? '' : 'es'}`;
+  const count = a.labelled === a.images ? `${a.labelled} labelled image${a.labelled === 1 ? '' : 's'}` : `${a.labelled} of ${a.images} images labelled`;
+  return `${a.accuracy.toFixed(4)} (${count}, ${classes})`;
+}
+
+/** `0 0.9500, 1 0.9900, …` over the classes that have labelled images. */
+const perClassLine = (a: ClassAccuracyReport) =>
+  a.perClass.filter((c) => c.accuracy !== null).map((c) => `${c.class} ${c.accuracy!.toFixed(4)}`).join(', ');
 
 export function formatEvalReport(report: EvalReport): string {
   const { model, reference, samples } = report;
@@ -24,5 +36,9 @@ export function formatEvalReport(report: EvalReport): string {
   if (report.savedStats) rows.push(['saved stats', report.savedStats]);
   if (report.frechetDistance !== null) rows.push(['frechet distance', report.frechetDistance.toFixed(4)]);
   if (report.inceptionScore) rows.push(['inception score', score(report.inceptionScore)]);
+  if (report.classAccuracy) {
+    rows.push(['class accuracy', accuracyLine(report.classAccuracy)]);
+    rows.push(['per class', perClassLine(report.classAccuracy)]);
+  }
   return rows.map(([key, value]) => `${key.padEnd(18)}${value}`).join('\n');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { inceptionScore, inceptionScoreAccumulator } from './inception-score.ts';
 import { seededRandom } from '../test/support/eval-fixtures.ts';
+import { seededPermutation, splitOfItems } from './split-order.ts';
 
 const CLASSES = 10;
 
@@ -14,7 +15,9 @@ describe('inceptionScore', () => {
   test('is the number of classes for confident predictions spread evenly over the classes', () => {
     const rows = 100;
     const logits = new Float32Array(rows * CLASSES);
-    for (let r = 0; r < rows; r++) logits[r * CLASSES + (r % CLASSES)] = 60;
+    // The item at shuffled position p names class p mod 10: every split holds one of each class.
+    const order = seededPermutation(rows);
+    for (let p = 0; p < rows; p++) logits[order[p]! * CLASSES + (p % CLASSES)] = 60;
     const score = inceptionScore(logits, rows, CLASSES, 10);
     expect(score.mean).toBeCloseTo(CLASSES, 9);
     expect(score.scores).toHaveLength(10);
@@ -34,12 +37,16 @@ describe('inceptionScore', () => {
     expect(inceptionScore(logits, 2, 2, 1).mean).toBeCloseTo(expected, 14);
   });
 
-  test('splits at ⌊i·N/splits⌋ and reports the mean and population std of the split scores', () => {
+  test('scores each split of the seeded shuffle and reports the mean and population std of the split scores', () => {
     const rows = 23;
     const rng = seededRandom(4);
     const logits = Float64Array.from({ length: rows * CLASSES }, () => 3 * rng.normal());
-    const bounds = [0, 7, 15, 23]; // ⌊i·23/3⌋
-    const parts = bounds.slice(0, -1).map((start, i) => inceptionScore(logits.subarray(start * CLASSES, bounds[i + 1]! * CLASSES), bounds[i + 1]! - start, CLASSES, 1).mean);
+    const splitOf = splitOfItems(rows, 3);
+    const parts = [0, 1, 2].map((s) => {
+      const members = Array.from({ length: rows }, (_, r) => r).filter((r) => splitOf[r] === s);
+      const rowsOf = members.flatMap((r) => Array.from(logits.subarray(r * CLASSES, (r + 1) * CLASSES)));
+      return inceptionScore(rowsOf, members.length, CLASSES, 1).mean;
+    });
     const mean = parts.reduce((a, b) => a + b, 0) / 3;
     const std = Math.sqrt(parts.reduce((a, b) => a + (b - mean) ** 2, 0) / 3);
     const score = inceptionScore(logits, rows, CLASSES, 3);
@@ -47,6 +54,25 @@ describe('inceptionScore', () => {
     expect(score.mean).toBeCloseTo(mean, 12);
     expect(score.std).toBeCloseTo(std, 12);
     expect(score.std).toBeGreaterThan(0);
+  });
+
+  test('does not collapse for items in class order: 10 confident items of each class in turn score near 10, not 1', () => {
+    // As a class-major sample folder lists them (class0/…, class1/…): with splits cut in file
+    // order each split would hold one class and score exactly 1.
+    const rows = 100;
+    const logits = new Float32Array(rows * CLASSES);
+    for (let r = 0; r < rows; r++) logits[r * CLASSES + Math.floor(r / 10)] = 60;
+    const score = inceptionScore(logits, rows, CLASSES, 10);
+    // Confident predictions: each split scores exp(entropy of its class histogram).
+    const splitOf = splitOfItems(rows, 10);
+    const expected = Array.from({ length: 10 }, (_, s) => {
+      const counts = new Array<number>(CLASSES).fill(0);
+      for (let r = 0; r < rows; r++) if (splitOf[r] === s) counts[Math.floor(r / 10)]!++;
+      const n = counts.reduce((a, b) => a + b, 0);
+      return Math.exp(-counts.reduce((h, c) => (c > 0 ? h + (c / n) * Math.log(c / n) : h), 0));
+    });
+    expect(score.scores.map((v, s) => Math.abs(v - expected[s]!)).every((d) => d < 1e-9)).toBe(true);
+    expect(score.mean).toBeGreaterThan(5);
   });
 
   test('gives the same result whether logits arrive at once or in uneven batches', () => {

@@ -1,9 +1,10 @@
 /**
  * The Inception-Score-style score exp(E_x[KL(p(y|x) ‖ p(y))]) from class logits, with
- * mean ± std over splits as torch-fidelity reports it (split i holds items
- * ⌊i·N/splits⌋ … ⌊(i+1)·N/splits⌋ − 1; std is the population std, numpy's default).
- * Items are taken in the order given, not shuffled.
+ * mean ± std over splits as torch-fidelity reports it (std is the population std, numpy's
+ * default). Like torch-fidelity, the items are shuffled before they are cut into splits, by
+ * a fixed seeded permutation (./split-order.ts), so the score does not depend on file order.
  */
+import { splitOfItems } from './split-order.ts';
 
 export interface InceptionScore {
   readonly mean: number;
@@ -36,9 +37,10 @@ export function inceptionScoreAccumulator(total: number, classes: number, splits
   const negEntropy = new Float64Array(splits);
   const marginal = new Float64Array(splits * classes);
   const logP = new Float64Array(classes);
+  const splitOf = splitOfItems(total, splits);
+  const sizes = new Float64Array(splits);
+  for (const split of splitOf) sizes[split]!++;
   let count = 0;
-  let split = 0;
-  let splitEnd = Math.floor(total / splits);
   return {
     get count() {
       return count;
@@ -47,7 +49,7 @@ export function inceptionScoreAccumulator(total: number, classes: number, splits
       if (count + rows > total) throw new RangeError(`inceptionScore: more than the ${total} items announced`);
       if (logits.length < rows * classes) throw new RangeError(`inceptionScore: ${rows} rows of ${classes} need ${rows * classes} values`);
       for (let r = 0; r < rows; r++, count++) {
-        while (count >= splitEnd) splitEnd = Math.floor((++split + 1) * total / splits);
+        const split = splitOf[count]!;
         const row = r * classes;
         // log-softmax, shifted by the max for stability
         let max = -Infinity;
@@ -71,7 +73,7 @@ export function inceptionScoreAccumulator(total: number, classes: number, splits
       if (count !== total) throw new RangeError(`inceptionScore: got ${count} of the ${total} items announced`);
       const scores: number[] = [];
       for (let s = 0; s < splits; s++) {
-        const n = Math.floor(((s + 1) * total) / splits) - Math.floor((s * total) / splits);
+        const n = sizes[s]!;
         let crossTerm = 0;
         for (let c = 0; c < classes; c++) {
           const pBar = marginal[s * classes + c]! / n;

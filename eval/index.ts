@@ -1,7 +1,7 @@
 /** Evaluation: Fréchet distance and Inception-Score-style score from an ONNX feature model. */
 export { evaluate } from './evaluate.ts';
 export { classifyReference } from './classify-reference.ts';
-export type { EvalOptions, EvalProgress, EvalReport, ReferenceKind, ScoreReport, ScoreSummary } from './eval-types.ts';
+export type { ClassAccuracyReport, EvalOptions, EvalProgress, EvalReport, ReferenceKind, ScoreReport, ScoreSummary } from './eval-types.ts';
 export { formatEvalReport } from './format-report.ts';
 export { frechetDistance } from './frechet-distance.ts';
 export { featureStats, featureStatsAccumulator, type FeatureStats, type FeatureStatsAccumulator, type GaussianStats } from './feature-stats.ts';

@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { symmetricEigen } from '../eval/symmetric-eigen.ts';
 import { runCli } from './support/cli.ts';
+import { documentedShuffle } from './support/eval-fixtures.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
 
 const CLASSIFIER = join(ROOT, 'models/fashion_mnist_classifier.onnx');
@@ -86,9 +87,10 @@ function frechet(a: Moments, b: Moments, dim = DIM): number {
   return d - 2 * cross;
 }
 
-/** exp(mean KL(p(y|x) ‖ p(y))) per split of items ⌊s·n/splits⌋ …, then their mean. */
+/** exp(mean KL(p(y|x) ‖ p(y))) per split of the shuffled positions ⌊s·n/splits⌋ …, then their mean. */
 function inceptionScore(logits: Float32Array, n: number, splits: number): { mean: number; scores: number[] } {
-  const p = Array.from({ length: n }, (_, r) => {
+  const order = documentedShuffle(n);
+  const p = order.map((r) => {
     const row = Array.from(logits.subarray(r * CLASSES, (r + 1) * CLASSES));
     const exp = row.map((v) => Math.exp(v - Math.max(...row)));
     const total = exp.reduce((a, b) => a + b, 0);
@@ -121,7 +123,7 @@ function maxRelativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('ddim eval figures, recomputed', () => {
   test('a sample folder: the distance to the shipped statistics and the score over 10 splits', async () => {
     const samples = join(dir, 'samples');
-    // In sorted path order (0, 1, 10, 11, …), as eval lists a folder: the splits follow it.
+    // In sorted path order (0, 1, 10, 11, …), as eval lists a folder: the shuffle permutes that order.
     const names = Array.from({ length: N }, (_, i) => `${i}.png`).sort();
     const images = new Float32Array(N * 1024);
     for (let i = 0; i < N; i++) {

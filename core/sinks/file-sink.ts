@@ -54,7 +54,7 @@ export interface FileSink extends ResultSink {
 export function runFingerprint(info: RunInfo): string {
   const { config } = info;
   const p = config.diffusion.params;
-  const { noise, guidance_scale, class: label, n_samples_each_class: perClass } = config.sampler;
+  const { noise, guidance_scale, class: label, classes, n_samples_each_class: perClass } = config.sampler;
   const decisive = {
     mode: info.mode,
     seed: info.seed,
@@ -72,6 +72,7 @@ export function runFingerprint(info: RunInfo): string {
     // A conditional model's classes and guidance decide its pixels; each is left out at its
     // default, so runs that set none (every unconditional run) keep their fingerprint.
     ...(label !== null ? { class: label } : {}),
+    ...(classes !== null ? { classes } : {}),
     ...(perClass !== null ? { n_samples_each_class: perClass } : {}),
     ...(guidance_scale !== 1 ? { guidance_scale } : {}),
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
@@ -140,6 +141,7 @@ function runRecord(state: RecordState, options: FileSinkOptions, status: string,
     timesteps: info.timesteps,
     model: info.model,
     picture: info.picture,
+    ...(info.labels ? { labels: info.labels } : {}),
     ...(info.warnings.length > 0 ? { warnings: info.warnings } : {}),
     ...probeFields(options.batchProbe),
     config: info.config,

@@ -20,6 +20,8 @@ export interface RunRecord {
   readonly picture?: { readonly width: number; readonly height: number; readonly channels: number };
   readonly batch_invariant?: boolean;
   readonly batch_probe?: { readonly digest?: string };
+  /** Each item's class (core/classes.ts RunLabels), as written; readers check its shape. */
+  readonly labels?: unknown;
   readonly shard?: Shard & { readonly start: number; readonly end: number };
   readonly argv?: readonly string[];
   readonly cwd?: string;

@@ -1,4 +1,5 @@
 /** Fixtures for the evaluation tests: seeded random numbers and matrices (no Math.random), idx files. */
+import { philox4x32 } from '../../core/noise/philox.ts';
 
 /** A small deterministic generator: mulberry32 for uniforms, Box–Muller for normals. */
 export function seededRandom(seed: number): { uniform(): number; normal(): number } {
@@ -58,4 +59,20 @@ export function idxBytes(dims: number[], data: Uint8Array): Uint8Array {
   out.set(header);
   out.set(data, header.length);
   return out;
+}
+
+/**
+ * docs/EVAL.md's split shuffle written out again for the tests, apart from eval/split-order.ts:
+ * Fisher–Yates from the last position down, draw i the first word of Philox4x32-10 at counter
+ * (i, 0, 0, 0) under key (2020, 0), scaled to 0..i.
+ */
+export function documentedShuffle(n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const draw = new Uint32Array(4);
+  for (let i = n - 1; i > 0; i--) {
+    philox4x32(i, 0, 0, 0, 2020, 0, draw);
+    const j = Math.floor((draw[0]! * (i + 1)) / 2 ** 32);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
 }

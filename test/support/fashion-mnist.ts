@@ -9,8 +9,8 @@ import { readIdx } from '../../eval/idx-file.ts';
 export const FASHION_MNIST_TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 export const HAS_FASHION_MNIST = existsSync(FASHION_MNIST_TEST_IMAGES);
 
-/** Write test images [first, first+count) into dir as 00.png, 01.png, … (sorted = index order). */
-export async function writeFashionMnistPngs(dir: string, count: number, first = 0): Promise<void> {
+/** Write test images [first, first+count) into dir as 00.png, 01.png, … (sorted = index order), or as `fileOf(i)` names. */
+export async function writeFashionMnistPngs(dir: string, count: number, first = 0, fileOf = (i: number) => `${String(i).padStart(2, '0')}.png`): Promise<void> {
   const { dims, data } = readIdx(FASHION_MNIST_TEST_IMAGES);
   const [, height, width] = dims as [number, number, number];
   for (let i = 0; i < count; i++) {
@@ -19,7 +19,7 @@ export async function writeFashionMnistPngs(dir: string, count: number, first = 
       .extend({ top: 2, bottom: 2, left: 2, right: 2, background: { r: 0, g: 0, b: 0 } })
       .toColourspace('b-w')
       .png()
-      .toFile(join(dir, `${String(i).padStart(2, '0')}.png`));
+      .toFile(join(dir, fileOf(i)));
   }
 }
 
