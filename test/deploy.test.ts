@@ -203,8 +203,8 @@ function dockerProblems(text: string, packageFiles: readonly string[]): string[]
   if (!all.some((i) => i.op === 'RUN' && /bun install --frozen-lockfile --production/.test(i.arg))) problems.push('no bun install --frozen-lockfile --production');
   const copied = all.filter((i) => i.op === 'COPY').flatMap((i) => i.arg.split(/\s+/).slice(0, -1).filter((w) => !w.startsWith('--')));
   // lib/ is the JavaScript that prepack compiles for Node and Deno; the image runs the sources under
-  // Bun. docs/ and README's figure are for readers of the package; nothing reads them at run time.
-  const notRun = ['lib/', 'docs/', 'models/ddpm_fashion_mnist_steps.png'];
+  // Bun. docs/ and the figures are for readers of the package; nothing reads them at run time.
+  const notRun = ['lib/', 'docs/', 'models/ddpm_fashion_mnist_steps.png', 'models/ddpm_fashion_mnist_cond_classes.png'];
   const missing = ['package.json', 'bun.lock', '.npmrc', ...packageFiles.filter((f) => !f.startsWith('!') && !notRun.includes(f))]
     .map((f) => f.replace(/\/$/, '')).filter((f) => !copied.includes(f));
   if (missing.length > 0) problems.push(`package files not copied: ${missing.join(', ')}`);
