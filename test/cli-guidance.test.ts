@@ -13,6 +13,7 @@ import { runCli } from './support/cli.ts';
 import { DEFAULT_MODEL, ROOT, SEED_CONFIGS, tempDirSync } from './support/fixtures.ts';
 
 const MODEL = join(ROOT, 'test/fixtures/conditional/standin.onnx');
+const GUIDANCE_PLUGIN = join(ROOT, 'examples/ddim-plugin-example/guidance-window.ts');
 const SIZE = 3 * 16 * 16;
 const QUICK = ['--skip_steps', '3', '--quiet'];
 
@@ -65,7 +66,7 @@ describe('ddim sample with a conditional model', () => {
     expect(existsSync(join(out, '1.png'))).toBe(true);
   });
 
-  test('a rerun into the same save_dir continues only the same run: another class, guidance scale or seed is refused, class-major too', async () => {
+  test('a rerun into the same save_dir continues only the same run: another class, guidance scale, guidance rule, null class or seed is refused, class-major too', async () => {
     const refused = async (out: string, args: string[]) => {
       const result = await runCli(['sample', '--weights', MODEL, ...QUICK, ...args, '--save_dir', out]);
       expect(result.exitCode).toBe(2);
@@ -76,6 +77,10 @@ describe('ddim sample with a conditional model', () => {
     await refused(byClass, ['--class', '5', '--n_samples', '2']);
     await refused(byClass, ['--class', '3', '--guidance_scale', '3', '--n_samples', '2']);
     expect(readFileSync(join(byClass, '0.png')).equals(before)).toBe(true);
+    // The unconditional rows' label and the rule combining the outputs decide the pixels too.
+    const guided = await sample(['--class', '3', '--n_samples', '2', '--guidance_scale', '3']);
+    await refused(guided, ['--class', '3', '--n_samples', '2', '--guidance_scale', '3', 'model.null_class=0']);
+    await refused(guided, ['--class', '3', '--n_samples', '2', '--guidance_scale', '3', '--plugin', GUIDANCE_PLUGIN, '--guidance', 'guidance-window']);
     // Class-major results lie in class folders only: they count as the folder's results.
     const classMajor = await sample(['--n_samples_each_class', '1', '--seed', '1']);
     await refused(classMajor, ['--n_samples_each_class', '1', '--seed', '2']);

@@ -54,7 +54,8 @@ export interface FileSink extends ResultSink {
 export function runFingerprint(info: RunInfo): string {
   const { config } = info;
   const p = config.diffusion.params;
-  const { noise, guidance_scale, class: label, classes, n_samples_each_class: perClass } = config.sampler;
+  const { noise, guidance_scale, guidance, class: label, classes, n_samples_each_class: perClass } = config.sampler;
+  const nullClass = config.model?.null_class;
   const decisive = {
     mode: info.mode,
     seed: info.seed,
@@ -75,6 +76,9 @@ export function runFingerprint(info: RunInfo): string {
     ...(classes !== null ? { classes } : {}),
     ...(perClass !== null ? { n_samples_each_class: perClass } : {}),
     ...(guidance_scale !== 1 ? { guidance_scale } : {}),
+    // The rule combining the two outputs, and the label of the unconditional rows.
+    ...(guidance !== 'cfg' ? { guidance } : {}),
+    ...(nullClass !== undefined && nullClass !== null && nullClass !== -1 ? { null_class: nullClass } : {}),
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
