@@ -8,6 +8,7 @@ import { RUN_OPTIONS, type RunOption, findRunOption } from '../core/config/run-o
 import { type Override, parseOverride } from '../core/config/overrides.ts';
 import { UserError } from '../core/errors.ts';
 import { nearest } from '../core/suggest.ts';
+import { DDIM } from './command-name.ts';
 
 /** What one command accepts, besides -h/--help and -q/--quiet, which every command takes. */
 export interface FlagSpec {
@@ -120,7 +121,7 @@ const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
 function notThisCommand(what: string, spec: FlagSpec, hint?: string): UserError {
   const suggestion = hint ? ` (did you mean --${hint}?)` : '';
-  return new UserError(`${what} is not ${article(spec.command)} ${spec.command} flag${suggestion}; see bun run ddim ${spec.command} --help`);
+  return new UserError(`${what} is not ${article(spec.command)} ${spec.command} flag${suggestion}; see ${DDIM} ${spec.command} --help`);
 }
 
 function takesRunOption(spec: FlagSpec, option: RunOption): boolean {

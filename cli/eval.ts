@@ -11,6 +11,7 @@ import type { ParsedArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { progressLine, wantsProgress } from './progress.ts';
 import { warn } from './warnings.ts';
+import { DDIM } from './command-name.ts';
 
 const DEFAULT_FEATURES = fileURLToPath(packageUrl('models/fashion_mnist_classifier.onnx'));
 const DEFAULT_REFERENCE = fileURLToPath(packageUrl('models/fashion_mnist_test_stats.json'));
@@ -27,7 +28,7 @@ const EVAL_FLAG_SYNONYMS: ReadonlyMap<string, string> = new Map([
 
 function evalUsage(): string {
   return [
-    'Usage: bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]',
+    `Usage: ${DDIM} eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]`,
     '',
     'Fréchet distance between the feature statistics of a folder of samples and a reference set (FID\'s',
     'formula), and the Inception-Score-style score exp(E[KL(p(y|x) || p(y))]) of the samples, from one ONNX',
@@ -94,7 +95,7 @@ async function runEval(args: ParsedArgs): Promise<void> {
   let samples = one('samples');
   if (samples === undefined && saveStats === undefined) {
     samples = 'samples';
-    if (!existsSync(samples)) throw new UserError('samples folder not found: samples (run `bun run ddim sample` first, or give --samples DIR)');
+    if (!existsSync(samples)) throw new UserError(`samples folder not found: samples (run \`${DDIM} sample\` first, or give --samples DIR)`);
   }
   const counter = wantsProgress(args.quiet)
     ? progressLine(
@@ -116,7 +117,7 @@ async function runEval(args: ParsedArgs): Promise<void> {
     imageSize: integer('image_size'),
     splits: integer('splits'),
     batchSize: integer('batch_size'),
-    createdBy: `bun run ddim eval ${args.argv.join(' ')}`,
+    createdBy: `${DDIM} eval ${args.argv.join(' ')}`,
     onProgress: counter?.update,
     onWarning: warn,
   });

@@ -12,11 +12,12 @@ import type { Command } from './command.ts';
 import { scaffoldPlugin } from './plugin-scaffold.ts';
 import { resolveConfig } from './resolve-config.ts';
 import { helpRow } from './usage.ts';
+import { DDIM } from './command-name.ts';
 
 function pluginsUsage(): string {
   return [
-    'Usage: bun run ddim plugins [-c CONFIG] [--plugin MODULE ...] [key.path=value ...]',
-    '       bun run ddim plugins new NAME [DIR]',
+    `Usage: ${DDIM} plugins [-c CONFIG] [--plugin MODULE ...] [key.path=value ...]`,
+    `       ${DDIM} plugins new NAME [DIR]`,
     '',
     'Prints the registered modes, schedules and guidance rules as JSON, each with its description and its options',
     '(sampler.options.<name>) as JSON Schema: {"modes": [{"name", "description", "options"}], "schedules": [...], "guidance": [...]}.',

@@ -16,12 +16,13 @@ import { resolveConfig } from './resolve-config.ts';
 import { type RuntimeName, currentRuntime } from './runtime.ts';
 import { helpRow } from './usage.ts';
 import { warn } from './warnings.ts';
+import { DDIM } from './command-name.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function serveUsage(): string {
   return [
-    'Usage: bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
+    `Usage: ${DDIM} serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]`,
     '',
     'The HTTP sampling service: POST /v1/modes/{mode} (and /v1/sample, /v1/interpolate, ...); GET /v1/health,',
     '/v1/plugins, /openapi.json, and the playground page at / (server.playground; not with bearer auth). The model and',
@@ -36,7 +37,7 @@ function serveUsage(): string {
     helpRow('--host HOST', 'listening address (sets server.host)'),
     helpRow('--quiet', 'no request log'),
     helpRow('-h, --help', 'this text'),
-    'The sampling flags of `bun run ddim --help` (--skip_steps, --plugin, ...) set what requests leave out.',
+    `The sampling flags of \`${DDIM} --help\` (--skip_steps, --plugin, ...) set what requests leave out.`,
     '',
     'Service keys (in the config\'s server: section, or as key.path=value):',
     ...configKeyRows('server', ServerSchema),

@@ -3,6 +3,7 @@
  * most users come for. Reads only the RUN_OPTIONS table, so printing it stays cheap.
  */
 import { RUN_OPTIONS } from '../core/config/run-options.ts';
+import { DDIM } from './command-name.ts';
 
 /** A help row: the flag in a fixed-width field, then what it does. */
 export function helpRow(flag: string, help: string, width = 30): string {
@@ -12,13 +13,13 @@ export function helpRow(flag: string, help: string, width = 30): string {
 export function generalUsage(): string {
   const rows = RUN_OPTIONS.map((o) => helpRow(`--${o.name}${o.kind === 'flag' ? '' : ` ${o.metavar}`}`, o.help));
   return [
-    'Usage: bun run ddim sample [-c CONFIG] [flags] [key.path=value ...]',
-    '       bun run ddim serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]',
-    '       bun run ddim eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]',
-    '       bun run ddim plugins [-c CONFIG] [--plugin MODULE ...]   (modes and schedules, as JSON)',
-    '       bun run ddim plugins new NAME [DIR]                    (a plugin package to start from)',
-    '       bun run ddim verify DIR                                (a run\'s folder complete? shards agree? SHA256SUMS)',
-    '       bun run ddim help serve|eval|plugins|verify            (the flags of that command)',
+    `Usage: ${DDIM} sample [-c CONFIG] [flags] [key.path=value ...]`,
+    `       ${DDIM} serve [-c CONFIG] [--weights MODEL.onnx] [--port 8787] [--host 127.0.0.1] [key.path=value ...]`,
+    `       ${DDIM} eval [--samples DIR] [--reference DIR|STATS.json|STATS.npz|IDX.gz] [--features MODEL.onnx] [flags]`,
+    `       ${DDIM} plugins [-c CONFIG] [--plugin MODULE ...]   (modes and schedules, as JSON)`,
+    `       ${DDIM} plugins new NAME [DIR]                    (a plugin package to start from)`,
+    `       ${DDIM} verify DIR                                (a run's folder complete? shards agree? SHA256SUMS)`,
+    `       ${DDIM} help serve|eval|plugins|verify            (the flags of that command)`,
     '',
     'DDIM sampling (Song et al., 2021) from an ONNX diffusion model. Without -c, the shipped',
     'Fashion-MNIST model and its config are used.',

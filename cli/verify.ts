@@ -12,6 +12,7 @@ import { type ItemRange, shardRange, shardsHolding } from '../core/sinks/shard.t
 import { MANIFEST, type VerifyReport, isComplete, verifySaveDir } from '../core/sinks/verify-save-dir.ts';
 import type { ParsedArgs } from './args.ts';
 import type { Command } from './command.ts';
+import { DDIM } from './command-name.ts';
 
 /** `0..3, 7, 9..12` */
 export function indexRanges(indices: readonly number[]): string {
@@ -43,7 +44,7 @@ function commandLine(record: RunRecord | undefined, shard: string | undefined): 
   if (!Array.isArray(record?.argv)) return undefined;
   const words = [...unsharded(record.argv), ...(shard ? ['--shard', shard] : [])];
   const cd = record.cwd && record.cwd !== process.cwd() ? `cd ${quote(record.cwd)} && ` : '';
-  return `${cd}bun run ddim ${words.map(quote).join(' ')}`;
+  return `${cd}${DDIM} ${words.map(quote).join(' ')}`;
 }
 
 /** What redoes `indices`: for each shard holding some, its --shard k/n command; else the unsharded run's. */
@@ -113,7 +114,7 @@ export const verifyCommand: Command = {
   flags: { command: 'verify', runOptions: [], config: false, positionals: true },
   usage: () =>
     [
-      'Usage: bun run ddim verify DIR [--quiet]',
+      `Usage: ${DDIM} verify DIR [--quiet]`,
       '',
       'Check that DIR (a --save_dir of ddim sample, shards included) holds one whole run: every',
       'item 0..N-1 a whole PNG of the run\'s picture size, every run record (run.json,',

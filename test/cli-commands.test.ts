@@ -36,6 +36,18 @@ describe('the dispatcher', () => {
     expect(stdout).toContain('Usage: bun run ddim sample');
   });
 
+  test('through the package\'s bin the texts say `ddim`, the command a user of the installed package types', async () => {
+    const child = Bun.spawn(['bun', join(ROOT, 'bin/ddim.js'), '--help'], { cwd: tempDirSync(), stdout: 'pipe', stderr: 'pipe' });
+    const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toStartWith('Usage: ddim sample');
+    expect(stdout).not.toContain('bun run ddim');
+    const typo = Bun.spawn(['bun', join(ROOT, 'bin/ddim.js'), 'eval', '--sampels', 'x'], { cwd: tempDirSync(), stdout: 'pipe', stderr: 'pipe' });
+    const [stderr, typoCode] = await Promise.all([new Response(typo.stderr).text(), typo.exited]);
+    expect(typoCode).toBe(2);
+    expect(stderr).toContain('see ddim eval --help');
+  });
+
   test('flags without a command sample, as the reference script does, with the same bytes as `sample`', async () => {
     const bare = tempDirSync();
     const named = tempDirSync();
