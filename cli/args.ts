@@ -146,7 +146,7 @@ function unknownFlag(flag: FlagWord, spec: FlagSpec): UserError {
   const known = knownFlags(spec);
   const { name } = flag;
   const hint = spec.synonyms?.get(name) ?? known.find((k) => name.length > 1 && (k.startsWith(name) || name.startsWith(k))) ?? nearest(name, known);
-  const help = spec.command === 'sample' ? '--help' : `ddim ${spec.command} --help`;
+  const help = spec.command === 'sample' ? '--help' : `${DDIM} ${spec.command} --help`;
   return new UserError(`unknown flag ${flag.written}${hint ? ` (did you mean --${hint}?)` : ''}; see ${help}`);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The command a user typed to start the CLI, for help texts and the commands it suggests:
  * `ddim` through the package's bin (an installed `ddim`, `npx ddim`, `bunx ddim`), `bun run
- * ddim` from a clone of the repository (package.json's script runs cli.ts).
+ * ddim` from a clone of the repository (package.json's script runs cli.ts), and for any other
+ * way in (`bun cli.ts`, `node lib/cli.js`, the container image's `bun cli.ts` entrypoint).
  */
 import { basename } from 'node:path';
 

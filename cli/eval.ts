@@ -53,7 +53,7 @@ function evalUsage(): string {
     '',
     'Images are resized (short side, center crop) and converted to the model\'s input channels.',
     'Class accuracy is reported for images whose intended class is known: in a class{c}/ folder (c the class',
-    'index), or {i}.png beside the run.json of a conditional `ddim sample` run (its labels).',
+    `index), or {i}.png beside the run.json of a conditional \`${DDIM} sample\` run (its labels).`,
   ].join('\n');
 }
 

@@ -9,6 +9,7 @@ import { UserError, oneLine, quoteText } from '../core/errors.ts';
 import { fileSystemCause } from '../core/sinks/save-dir-error.ts';
 import { pluginPackageFiles } from './plugin-template.ts';
 import type { PluginNames } from './plugin-template-sources.ts';
+import { DDIM } from './command-name.ts';
 
 /**
  * An npm package name whose last part can also name plugins: lowercase letters, digits, `-` and
@@ -40,7 +41,7 @@ export function scaffoldPlugin(packageName: string, dir?: string): string {
   const target = resolve(dir ?? names.mode);
   const shown = oneLine(relative(process.cwd(), target) || '.');
   if (existsSync(target) && !isEmptyFolder(target)) {
-    throw new UserError(`${shown} already exists and is not an empty folder; give a new or empty folder: ddim plugins new ${packageName} DIR`);
+    throw new UserError(`${shown} already exists and is not an empty folder; give a new or empty folder: ${DDIM} plugins new ${packageName} DIR`);
   }
   try {
     writePackage(target, pluginPackageFiles(names));

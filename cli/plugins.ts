@@ -38,7 +38,7 @@ function runNew(args: ParsedArgs, words: readonly string[]): void {
   const [name, dir, ...extra] = words;
   // A config, --plugin or key=value would do nothing here: refused rather than ignored.
   const ignored = args.config !== undefined || args.overrides.length > 0;
-  if (name === undefined || extra.length > 0 || ignored) throw new UserError('usage: ddim plugins new NAME [DIR] (an npm package name, and the folder to write it to; no other flags)');
+  if (name === undefined || extra.length > 0 || ignored) throw new UserError(`usage: ${DDIM} plugins new NAME [DIR] (an npm package name, and the folder to write it to; no other flags)`);
   const written = scaffoldPlugin(name, dir);
   process.stdout.write(`wrote plugin package ${name} to ${written}\nnext: cd ${written} && bun add --dev ddim-toolkit && bun test\n`);
 }
@@ -46,7 +46,7 @@ function runNew(args: ParsedArgs, words: readonly string[]): void {
 async function runPlugins(args: ParsedArgs): Promise<void> {
   const [subcommand, ...rest] = args.positionals;
   if (subcommand === 'new') return runNew(args, rest);
-  if (subcommand !== undefined) throw new UserError(`unexpected argument "${subcommand}": ddim plugins takes flags, or \`new NAME [DIR]\``);
+  if (subcommand !== undefined) throw new UserError(`unexpected argument "${subcommand}": ${DDIM} plugins takes flags, or \`new NAME [DIR]\``);
   const config = resolveConfig(args);
   const registry = await loadPlugins(createDefaultRegistry(), config.plugins);
   process.stdout.write(`${JSON.stringify(describePlugins(registry), null, 2)}\n`);

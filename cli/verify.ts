@@ -100,7 +100,7 @@ export function renderReport(dir: string, report: VerifyReport): string[] {
 }
 
 async function runVerify(args: ParsedArgs): Promise<void> {
-  if (args.positionals.length !== 1) throw new UserError(`expected one folder: ddim verify DIR, got ${args.positionals.length}; see ddim verify --help`);
+  if (args.positionals.length !== 1) throw new UserError(`expected one folder: ${DDIM} verify DIR, got ${args.positionals.length}; see ${DDIM} verify --help`);
   const dir = args.positionals[0]!;
   const report = await verifySaveDir(dir);
   const lines = renderReport(dir, report);

@@ -42,10 +42,17 @@ describe('the dispatcher', () => {
     expect(code).toBe(0);
     expect(stdout).toStartWith('Usage: ddim sample');
     expect(stdout).not.toContain('bun run ddim');
-    const typo = Bun.spawn(['bun', join(ROOT, 'bin/ddim.js'), 'eval', '--sampels', 'x'], { cwd: tempDirSync(), stdout: 'pipe', stderr: 'pipe' });
-    const [stderr, typoCode] = await Promise.all([new Response(typo.stderr).text(), typo.exited]);
-    expect(typoCode).toBe(2);
-    expect(stderr).toContain('see ddim eval --help');
+    // An unknown flag and a flag of another command both point at the help, by the name typed.
+    for (const flag of ['--sampels', '--skip_steps']) {
+      const viaBin = Bun.spawn(['bun', join(ROOT, 'bin/ddim.js'), 'eval', flag, '3'], { cwd: tempDirSync(), stdout: 'pipe', stderr: 'pipe' });
+      const [stderr, exitCode] = await Promise.all([new Response(viaBin.stderr).text(), viaBin.exited]);
+      expect(exitCode).toBe(2);
+      expect(stderr).toContain('see ddim eval --help');
+      expect(stderr).not.toContain('bun run ddim');
+      const fromClone = await runCli(['eval', flag, '3']);
+      expect(fromClone.exitCode).toBe(2);
+      expect(fromClone.stderr).toContain('see bun run ddim eval --help');
+    }
   });
 
   test('flags without a command sample, as the reference script does, with the same bytes as `sample`', async () => {

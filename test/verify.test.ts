@@ -100,7 +100,7 @@ describe('ddim verify', () => {
   });
 
   test('usage errors exit 2 in one line; --help explains', async () => {
-    expectUserError(await runCli(['verify']), 'expected one folder: ddim verify DIR, got 0');
+    expectUserError(await runCli(['verify']), 'expected one folder: bun run ddim verify DIR, got 0');
     expectUserError(await runCli(['verify', join(tempDirSync(), 'nothing-here')]), 'is not a folder');
     const empty = tempDirSync();
     mkdirSync(join(empty, 'sub'));
