@@ -112,7 +112,7 @@ export interface RunLabels {
   readonly runs: readonly (readonly [number, number])[];
 }
 
-/** The labels of items 0..count−1, or undefined when any item has no class (unguided, --guidance_scale 0). */
+/** The labels of items 0..count−1, or undefined when any item has no class (none chosen: --guidance_scale 0 without one). */
 export function runLabels(classes: ClassPlan, count: number): RunLabels | undefined {
   if (classes.numClasses === 0 || count === 0) return undefined;
   const runs: [number, number][] = [];

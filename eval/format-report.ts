@@ -13,7 +13,7 @@ function accuracyLine(a: ClassAccuracyReport): string {
 
 /** `0 0.9500, 1 0.9900, …` over the classes that have labelled images. */
 const perClassLine = (a: ClassAccuracyReport) =>
-  a.perClass.filter((c) => c.accuracy !== null).map((c) => `${c.class} ${c.accuracy!.toFixed(4)}`).join(', ');
+  a.perClass.filter((c) => c.accuracy !== null).map((c) => `${c.class}${c.name !== null ? ` ${c.name}` : ''} ${c.accuracy!.toFixed(4)}`).join(', ');
 
 export function formatEvalReport(report: EvalReport): string {
   const { model, reference, samples } = report;

@@ -90,7 +90,7 @@ describe('ddim sample with a conditional model', () => {
     expect(JSON.parse(readFileSync(join(classMajor, 'run.json'), 'utf8')).seed).toBe(1);
   });
 
-  test('a flag choosing the classes replaces the file\'s choice (n_samples_each_class), two flags still collide', async () => {
+  test('a flag or an extending file choosing the classes replaces the file\'s choice (n_samples_each_class), two flags still collide', async () => {
     const dir = tempDirSync();
     const config = join(dir, 'per-class.yaml');
     const seed = join(SEED_CONFIGS, 'classifier_free_cifar10.yaml');
@@ -100,6 +100,12 @@ describe('ddim sample with a conditional model', () => {
     const one = await sample(['-c', config, '--class', 'cat', '--n_samples', '2']);
     expect(readdirSync(one).filter((name) => name.endsWith('.png')).sort()).toEqual(['0.png', '1.png']);
     expect(JSON.parse(readFileSync(join(one, 'run.json'), 'utf8')).config.sampler).toMatchObject({ class: 'cat', n_samples_each_class: null });
+    // A file extending it and choosing a class replaces its choice the same way.
+    const extending = join(dir, 'cats.yaml');
+    writeFileSync(extending, `extends: ./per-class.yaml\nsampler:\n  class: cat\n  n_samples: 2\n`);
+    const cats = await sample(['-c', extending]);
+    expect(readdirSync(cats).filter((name) => name.endsWith('.png')).sort()).toEqual(['0.png', '1.png']);
+    expect(readFileSync(join(cats, '0.png')).equals(readFileSync(join(one, '0.png')))).toBe(true);
     const both = await runCli(['sample', '-c', config, '--weights', MODEL, '--class', 'cat', '--n_samples_each_class', '1', ...QUICK, '--save_dir', tempDirSync()]);
     expect(both.exitCode).toBe(2);
     expect(both.stderr.trim()).toBe('error: --class and --n_samples_each_class: give one of them (one class, each item\'s class, or every class in turn)');

@@ -140,7 +140,7 @@ describe('ddim eval: class accuracy', () => {
     expect(other.stderr).toContain(`save_dir ${run} holds results of another run (other settings, model or noise file`);
   }, 120_000);
 
-  test('a class-major run (--n_samples_each_class) records 10 runs of K and its class folders agree with them', async () => {
+  test('a class-major run (--n_samples_each_class) records 10 runs of K; eval labels its class folders by their index, named by the record', async () => {
     const run = temp();
     await standinRun(['--n_samples_each_class', '2'], run);
     const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from './support/cli.ts';
 import { ROOT, tempDirSync } from './support/fixtures.ts';
+import { startServer } from './support/server.ts';
 
 const MODEL = join(ROOT, 'models/ddpm_fashion_mnist_cond.onnx');
 const CONFIG = join(ROOT, 'models/ddpm_fashion_mnist_cond.yaml');
@@ -47,9 +48,30 @@ describe('the shipped class-conditional Fashion-MNIST model', () => {
     const guided = await sampleAndJudge(['-c', CONFIG, '--n_samples_each_class', '4']);
     expect(guided.accuracy.labelled).toBe(40);
     expect(guided.accuracy.accuracy).toBeGreaterThanOrEqual(0.75);
+    const text = await runCli(['eval', '--samples', guided.dir, '--splits', '4', '--quiet']);
+    expect(text.stdout).toMatch(/^per class {9}0 T-shirt\/top \d\.\d{4}, 1 Trouser \d\.\d{4}, .*, 9 Ankle boot \d\.\d{4}$/m);
     // Scale 0 drops the class (the network's unconditional output): about one in ten by chance.
     const unguided = await sampleAndJudge(['-c', CONFIG, '--n_samples_each_class', '4', '--guidance_scale', '0']);
     expect(unguided.accuracy.accuracy).toBeLessThan(0.4);
     expect(guided.accuracy.accuracy - unguided.accuracy.accuracy).toBeGreaterThanOrEqual(0.4);
   }, 180_000);
+
+  test('served with its config: a request\'s class replaces the config\'s every-class default, and a request too big by that default says so', async () => {
+    const server = await startServer({ config: CONFIG });
+    try {
+      const health = (await (await fetch(`${server.url}/v1/health`)).json()) as { model: { classes: { names: string[] } } };
+      expect(health.model.classes.names).toEqual(FASHION_MNIST);
+      const sneakers = await server.post('/v1/sample', { class: 'Sneaker', n_samples: 2, skip_steps: 2 });
+      expect(sneakers.status).toBe(200);
+      expect(((await sneakers.json()) as { count: number }).count).toBe(2);
+      // The config's 8 of each of 10 classes, guided: 160 rows, over the 64 a request may have.
+      const tooBig = await server.post('/v1/sample', { skip_steps: 2 });
+      expect(tooBig.status).toBe(413);
+      const { error } = (await tooBig.json()) as { error: { field: string; message: string } };
+      expect(error.field).toBe('n_samples_each_class');
+      expect(error.message).toContain("the server's config sets sampler.n_samples_each_class 8; give class, classes or a smaller n_samples_each_class");
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });

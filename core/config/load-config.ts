@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, firstLine, oneLine } from '../errors.ts';
 import { didYouMean } from '../suggest.ts';
+import { withoutInheritedClassChoice } from './class-overrides.ts';
 import { getPath, setPath } from './overrides.ts';
 import { PATH_KEYS, displayPath, isAbsolutePath, isPluginPath } from './paths.ts';
 import { adoptRespaceNames } from './respace-names.ts';
@@ -77,7 +78,7 @@ function readLayer(file: string, chain: readonly string[]): Layer {
   const { extends: _ignored, ...own } = data;
   const origins = new Map(base.origins);
   recordOrigins(own, '', shown, origins);
-  return { data: deepMerge(base.data, own), origins };
+  return { data: deepMerge(withoutInheritedClassChoice(base.data, own), own), origins };
 }
 
 /**
