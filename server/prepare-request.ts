@@ -96,9 +96,10 @@ function checkLimits(pipeline: Pipeline, run: PreparedRun, body: RequestBody): v
   if (rows <= max) return;
   const count = run.plan.count;
   const takesImages = modeInputs(run.mode).includes('images');
+  const countField = classCountField(body);
   // A count the request left to the server's config (its sampler.n_samples_each_class) is named as such.
-  const perClassOfConfig = classCountField(body) === undefined && body.class === undefined && run.config.sampler.n_samples_each_class !== null;
-  const countSetBy = classCountField(body) ?? (perClassOfConfig ? 'n_samples_each_class' : takesImages && body.n_samples === undefined ? 'images' : 'n_samples');
+  const perClassOfConfig = countField === undefined && body.class === undefined && run.config.sampler.n_samples_each_class !== null;
+  const countSetBy = countField ?? (perClassOfConfig ? 'n_samples_each_class' : takesImages && body.n_samples === undefined ? 'images' : 'n_samples');
   const field = rowsSetBy && count * guidanceRows <= max ? rowsSetBy : countSetBy;
   const source = field === 'n_samples_each_class' && perClassOfConfig ? ` (the server's config sets sampler.n_samples_each_class ${run.config.sampler.n_samples_each_class}; give class, classes or a smaller n_samples_each_class)` : '';
   const items = rowsPerItem > 1 ? `${count} items of ${rowsPerItem} rows` : `${count} items`;

@@ -6,12 +6,14 @@
  * over the file everywhere else; a file choosing one replaces the choice of the file it
  * extends the same way. Two chosen in one place still collide (core/classes.ts).
  */
-import type { Override } from './overrides.ts';
+import { type Override, isPlainObject } from './overrides.ts';
 
 const CLASS_KEYS = ['class', 'classes', 'n_samples_each_class'] as const;
 const CLASS_CHOICES = CLASS_KEYS.map((key) => `sampler.${key}`);
 
-const choosesClasses = (override: Override) => CLASS_CHOICES.includes(override.path) && override.value !== null && override.value !== undefined;
+/** A value that makes a choice: null (or a key left out) leaves it to the layer below. */
+const chooses = (value: unknown) => value !== null && value !== undefined;
+const choosesClasses = (override: Override) => CLASS_CHOICES.includes(override.path) && chooses(override.value);
 
 /** Overrides with the file's other class choices cleared when one of them chooses classes. */
 export function adoptClassOverrides(overrides: readonly Override[]): readonly Override[] {
@@ -22,14 +24,12 @@ export function adoptClassOverrides(overrides: readonly Override[]): readonly Ov
   return [...cleared, ...overrides];
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The extended file's data less its class choices when the extending file (`own`) makes one. */
 export function withoutInheritedClassChoice(base: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
   const { sampler: ownSampler } = own;
   const { sampler: baseSampler } = base;
-  if (!isRecord(ownSampler) || !isRecord(baseSampler)) return base;
-  if (!CLASS_KEYS.some((key) => ownSampler[key] !== undefined && ownSampler[key] !== null)) return base;
+  if (!isPlainObject(ownSampler) || !isPlainObject(baseSampler)) return base;
+  if (!CLASS_KEYS.some((key) => chooses(ownSampler[key]))) return base;
   const sampler = { ...baseSampler };
   for (const key of CLASS_KEYS) if (!(key in ownSampler)) delete sampler[key];
   return { ...base, sampler };

@@ -55,7 +55,7 @@ export function runFingerprint(info: RunInfo): string {
   const { config } = info;
   const p = config.diffusion.params;
   const { noise, guidance_scale, guidance, class: label, classes, n_samples_each_class: perClass } = config.sampler;
-  const nullClass = config.model?.null_class;
+  const nullClass = config.model?.null_class ?? -1;
   const decisive = {
     mode: info.mode,
     seed: info.seed,
@@ -78,7 +78,7 @@ export function runFingerprint(info: RunInfo): string {
     ...(guidance_scale !== 1 ? { guidance_scale } : {}),
     // The rule combining the two outputs, and the label of the unconditional rows.
     ...(guidance !== 'cfg' ? { guidance } : {}),
-    ...(nullClass !== undefined && nullClass !== null && nullClass !== -1 ? { null_class: nullClass } : {}),
+    ...(nullClass !== -1 ? { null_class: nullClass } : {}),
     ...(info.startsFrom === 'noise' && noise && existsSync(noise) ? { noise_sha256: sha256File(noise) } : {}),
   };
   return sha256Hex(JSON.stringify(decisive)).slice(0, 16);
